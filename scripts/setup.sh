@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything staticgate needs to build, test and benchmark, from
+# Debian 12's packages. Idempotent: does nothing when all are present.
+set -euo pipefail
+
+packages=(
+  # build
+  g++ cmake ninja-build pkg-config
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
+  # test peers and clients
+  nginx libnginx-mod-stream haproxy curl python3 python3-pytest python3-psutil
+  # benchmark
+  wrk iperf3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# Debian starts nginx and haproxy as services on install where it can; we run
+# our own instances on loopback, so keep the packaged ones from starting.
+printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+$sudo chmod +x /usr/sbin/policy-rc.d
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$sudo rm -f /usr/sbin/policy-rc.d

@@ -1,0 +1,516 @@
+// TOML text to a validated config. Every problem is reported, each at the line
+// and column of the key or value at fault, so that one run shows everything to
+// fix. toml++ is used here only; the rest of the program sees the model.
+#include "config/load.hpp"
+
+#include <algorithm>
+#include <map>
+#include <span>
+#include <toml++/toml.h>
+
+#include "config/read_file.hpp"
+#include "config/rules.hpp"
+
+namespace staticgate::config {
+
+namespace {
+
+struct position {
+  std::uint32_t line = 1;
+  std::uint32_t column = 1;
+};
+
+position where(const toml::source_region& region) {
+  return {region.begin.line, region.begin.column};
+}
+position where(const toml::node& node) { return where(node.source()); }
+position where(const toml::key& key) { return where(key.source()); }
+
+// For "expected X, got <phrase>".
+std::string type_phrase(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// "ctx: key", or just "key" where the context goes without saying ([global]).
+std::string label(const std::string& ctx, std::string_view key) {
+  return ctx.empty() ? std::string(key) : ctx + ": " + std::string(key);
+}
+
+template <typename T>
+struct choice {
+  std::string_view word;
+  T value;
+};
+
+constexpr std::string_view root_keys[] = {"global", "listener", "target_group"};
+constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding"};
+constexpr std::string_view listener_keys[] = {"name",            "bind",         "target_group",
+                                              "max_connections", "idle_timeout", "backlog"};
+constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
+                                           "connect_timeout", "connect_retries", "targets"};
+constexpr std::string_view target_keys[] = {"address", "weight"};
+
+constexpr choice<std::string_view> log_levels[] = {
+    {"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"}, {"error", "error"}};
+constexpr choice<forwarding_mode> forwarding_modes[] = {{"auto", forwarding_mode::automatic},
+                                                        {"splice", forwarding_mode::splice},
+                                                        {"copy", forwarding_mode::copy}};
+constexpr choice<algorithm> algorithms[] = {{"round_robin", algorithm::round_robin},
+                                            {"least_connections", algorithm::least_connections},
+                                            {"maglev", algorithm::maglev}};
+
+// One pass over one document. Readers record a diagnostic and return nullopt
+// on a bad value, then carry on with the next key.
+class loader {
+ public:
+  loader(std::string_view source, const local_address_check& is_local)
+      : source_(source), is_local_(is_local) {}
+
+  load_result run(const toml::table& root);
+
+ private:
+  struct bind_use {
+    net::endpoint address;
+    std::size_t listener;
+    position at;
+  };
+  struct group_reference {
+    std::string ctx;  // the listener, for the message
+    std::string group;
+    position at;
+  };
+
+  void error(position at, std::string message) {
+    errors_.push_back({source_, at.line, at.column, std::move(message)});
+  }
+
+  void reject_unknown_keys(const toml::table& table, std::string_view place,
+                           std::span<const std::string_view> allowed);
+  const toml::node* require(const toml::table& table, std::string_view key, const std::string& ctx);
+  template <typename F>
+  void for_each_table(const toml::node& node, std::string_view key, F&& read);
+
+  std::optional<std::int64_t> read_integer(const toml::node& node, const std::string& what,
+                                           std::int64_t low, std::int64_t high);
+  std::optional<std::string> read_string(const toml::node& node, const std::string& what);
+  std::optional<duration> read_positive_duration(const toml::node& node, const std::string& what);
+  template <typename T, std::size_t N>
+  std::optional<T> read_choice(const toml::node& node, const std::string& what,
+                               const choice<T> (&choices)[N]);
+  std::optional<net::endpoint> read_endpoint(const toml::node& node, const std::string& what);
+  std::optional<std::string> read_name(const toml::table& table, const std::string& ctx,
+                                       std::string_view kind, std::map<std::string, position>& seen);
+
+  void read_global(const toml::node& node);
+  void read_listener(const toml::table& table, std::size_t index);
+  void read_binds(const toml::node& node, const std::string& ctx, listener& out);
+  void read_group(const toml::table& table, std::size_t index);
+  void read_targets(const toml::node& node, const std::string& ctx, target_group& out);
+  void read_maglev_table_size(const toml::table& table, std::size_t target_count,
+                              const std::string& ctx, target_group& out);
+  void check_group_references();
+
+  std::string source_;
+  const local_address_check& is_local_;
+  std::vector<diagnostic> errors_;
+  config config_;
+  std::map<std::string, position> listener_names_;
+  std::map<std::string, position> group_names_;
+  std::vector<bind_use> binds_;
+  std::vector<group_reference> references_;
+};
+
+load_result loader::run(const toml::table& root) {
+  reject_unknown_keys(root, "at top level", root_keys);
+  if (const auto* global = root.get("global")) read_global(*global);
+
+  const auto* listeners = root.get("listener");
+  if (listeners) {
+    for_each_table(*listeners, "listener",
+                   [this](const toml::table& t, std::size_t i) { read_listener(t, i); });
+  }
+  if (!listeners) {
+    error({1, 1}, "at least one [[listener]] is required");
+  } else if (const auto* array = listeners->as_array(); array && array->empty()) {
+    error(where(*listeners), "at least one [[listener]] is required");
+  }
+
+  if (const auto* groups = root.get("target_group")) {
+    for_each_table(*groups, "target_group",
+                   [this](const toml::table& t, std::size_t i) { read_group(t, i); });
+  }
+  check_group_references();
+
+  // Tables iterate in key order, not document order; sort so the report reads top to bottom.
+  std::stable_sort(errors_.begin(), errors_.end(), [](const diagnostic& a, const diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
+  load_result result;
+  if (errors_.empty())
+    result.value = std::move(config_);
+  else
+    result.errors = std::move(errors_);
+  return result;
+}
+
+void loader::reject_unknown_keys(const toml::table& table, std::string_view place,
+                                 std::span<const std::string_view> allowed) {
+  for (auto&& [key, value] : table) {
+    if (std::find(allowed.begin(), allowed.end(), key.str()) != allowed.end()) continue;
+    std::string expected;
+    for (auto word : allowed) expected += (expected.empty() ? "" : ", ") + std::string(word);
+    error(where(key), "unknown key " + quote(key.str()) + " " + std::string(place) +
+                          " (expected one of: " + expected + ")");
+  }
+}
+
+const toml::node* loader::require(const toml::table& table, std::string_view key,
+                                  const std::string& ctx) {
+  if (const auto* node = table.get(key)) return node;
+  error(where(table), ctx + ": missing required key " + quote(key));
+  return nullptr;
+}
+
+// Calls read(table, index) for each [[key]] table.
+template <typename F>
+void loader::for_each_table(const toml::node& node, std::string_view key, F&& read) {
+  const std::string expected = std::string(key) + ": expected an array of tables, written [[" +
+                               std::string(key) + "]], got ";
+  const auto* array = node.as_array();
+  if (!array) {
+    error(where(node), expected + type_phrase(node));
+    return;
+  }
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::node& element = *array->get(i);
+    if (const auto* table = element.as_table())
+      read(*table, i);
+    else
+      error(where(element), expected + "an array containing " + type_phrase(element));
+  }
+}
+
+std::optional<std::int64_t> loader::read_integer(const toml::node& node, const std::string& what,
+                                                 std::int64_t low, std::int64_t high) {
+  const auto* value = node.as_integer();
+  if (!value) {
+    error(where(node), what + ": expected an integer, got " + type_phrase(node));
+    return std::nullopt;
+  }
+  if (value->get() < low || value->get() > high) {
+    error(where(node), what + ": expected an integer in " + std::to_string(low) + ".." +
+                           std::to_string(high) + ", got " + std::to_string(value->get()));
+    return std::nullopt;
+  }
+  return value->get();
+}
+
+std::optional<std::string> loader::read_string(const toml::node& node, const std::string& what) {
+  if (const auto* value = node.as_string()) return value->get();
+  error(where(node), what + ": expected a string, got " + type_phrase(node));
+  return std::nullopt;
+}
+
+std::optional<duration> loader::read_positive_duration(const toml::node& node,
+                                                       const std::string& what) {
+  const std::string expected = what + ": expected a duration like \"30s\" or \"500ms\", got ";
+  const auto* text = node.as_string();
+  if (!text) {
+    error(where(node), expected + type_phrase(node));
+    return std::nullopt;
+  }
+  auto value = parse_duration(text->get());
+  if (!value) {
+    error(where(node), expected + quote(text->get()));
+    return std::nullopt;
+  }
+  if (value->count() == 0) {
+    error(where(node), what + ": must be greater than zero, got " + quote(text->get()));
+    return std::nullopt;
+  }
+  return value;
+}
+
+template <typename T, std::size_t N>
+std::optional<T> loader::read_choice(const toml::node& node, const std::string& what,
+                                     const choice<T> (&choices)[N]) {
+  const auto* text = node.as_string();
+  if (text) {
+    for (const auto& c : choices)
+      if (c.word == text->get()) return c.value;
+  }
+  std::string words;
+  for (const auto& c : choices) words += (words.empty() ? "" : ", ") + std::string(c.word);
+  error(where(node), what + ": expected one of " + words + "; got " +
+                         (text ? quote(text->get()) : type_phrase(node)));
+  return std::nullopt;
+}
+
+std::optional<net::endpoint> loader::read_endpoint(const toml::node& node,
+                                                   const std::string& what) {
+  const auto* text = node.as_string();
+  if (!text) {
+    error(where(node), what + ": expected an \"ip:port\" string, got " + type_phrase(node));
+    return std::nullopt;
+  }
+  auto address = net::endpoint::parse(text->get());
+  if (!address) {
+    error(where(node), what + ": expected \"ip:port\" such as \"127.0.0.1:80\" or \"[::1]:80\", got " +
+                           quote(text->get()));
+    return std::nullopt;
+  }
+  if (address->port() == 0) {
+    error(where(node), what + ": port must be 1..65535, got " + quote(text->get()));
+    return std::nullopt;
+  }
+  return address;
+}
+
+// A valid name, or nullopt. A duplicate is reported but still returned, so
+// that later messages can name the table.
+std::optional<std::string> loader::read_name(const toml::table& table, const std::string& ctx,
+                                             std::string_view kind,
+                                             std::map<std::string, position>& seen) {
+  const auto* node = require(table, "name", ctx);
+  if (!node) return std::nullopt;
+  auto name = read_string(*node, label(ctx, "name"));
+  if (!name) return std::nullopt;
+  if (!rules::is_valid_name(*name)) {
+    error(where(*node), label(ctx, "name") + ": expected 1 to " +
+                            std::to_string(rules::max_name_length) +
+                            " characters from A-Z a-z 0-9 _ . -, got " + quote(*name));
+    return std::nullopt;
+  }
+  auto [first, inserted] = seen.emplace(*name, where(*node));
+  if (!inserted) {
+    error(where(*node), "duplicate " + std::string(kind) + " name " + quote(*name) +
+                            " (first defined at line " + std::to_string(first->second.line) + ")");
+  }
+  return name;
+}
+
+void loader::read_global(const toml::node& node) {
+  const auto* table = node.as_table();
+  if (!table) {
+    error(where(node), "global: expected a table, written [global], got " + type_phrase(node));
+    return;
+  }
+  reject_unknown_keys(*table, "in [global]", global_keys);
+  auto& global = config_.global;
+  if (const auto* n = table->get("workers"))
+    if (auto v = read_integer(*n, "workers", 0, rules::max_workers))
+      global.workers = static_cast<unsigned>(*v);
+  if (const auto* n = table->get("log_level"))
+    if (auto v = read_choice(*n, "log_level", log_levels)) global.log_level = std::string(*v);
+  if (const auto* n = table->get("forwarding"))
+    if (auto v = read_choice(*n, "forwarding", forwarding_modes)) global.forwarding = *v;
+}
+
+void loader::read_listener(const toml::table& table, std::size_t index) {
+  reject_unknown_keys(table, "in [[listener]]", listener_keys);
+  listener out;
+  std::string ctx = "listener #" + std::to_string(index + 1);
+  if (auto name = read_name(table, ctx, "listener", listener_names_)) {
+    out.name = *name;
+    ctx = "listener " + quote(*name);
+  }
+  if (const auto* n = require(table, "bind", ctx)) read_binds(*n, ctx, out);
+  if (const auto* n = require(table, "target_group", ctx)) {
+    if (auto group = read_string(*n, label(ctx, "target_group"))) {
+      out.target_group = *group;
+      references_.push_back({ctx, *group, where(*n)});
+    }
+  }
+  if (const auto* n = table.get("max_connections"))
+    if (auto v = read_integer(*n, label(ctx, "max_connections"), 0, rules::max_connections))
+      out.max_connections = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("idle_timeout"))
+    if (auto v = read_positive_duration(*n, label(ctx, "idle_timeout"))) out.idle_timeout = *v;
+  if (const auto* n = table.get("backlog"))
+    if (auto v = read_integer(*n, label(ctx, "backlog"), 1, rules::max_backlog))
+      out.backlog = static_cast<std::uint32_t>(*v);
+  config_.listeners.push_back(std::move(out));
+}
+
+// bind = "ip:port" or ["ip:port", ...]. Each address must be this host's and
+// bound by only one listener entry in the whole file.
+void loader::read_binds(const toml::node& node, const std::string& ctx, listener& out) {
+  const std::string what = label(ctx, "bind");
+  std::vector<const toml::node*> entries;
+  if (node.is_string()) {
+    entries.push_back(&node);
+  } else if (const auto* array = node.as_array()) {
+    if (array->empty()) error(where(node), what + ": expected at least one \"ip:port\"");
+    for (const toml::node& element : *array) entries.push_back(&element);
+  } else {
+    error(where(node), what + ": expected an \"ip:port\" string or an array of them, got " +
+                           type_phrase(node));
+    return;
+  }
+  const std::size_t this_listener = config_.listeners.size();
+  for (const toml::node* entry : entries) {
+    auto address = read_endpoint(*entry, what);
+    if (!address) continue;
+    if (is_local_ && !is_local_(*address))
+      error(where(*entry), what + ": " + address->to_string() + " is not an address of this host");
+    auto used = std::find_if(binds_.begin(), binds_.end(),
+                             [&](const bind_use& b) { return b.address == *address; });
+    if (used == binds_.end()) {
+      binds_.push_back({*address, this_listener, where(*entry)});
+    } else {
+      const std::string line = std::to_string(used->at.line);
+      std::string by;
+      if (used->listener == this_listener) {
+        by = "is listed twice (first at line " + line + ")";
+      } else {
+        const auto& owner = config_.listeners[used->listener];
+        by = "is already bound by " +
+             (owner.name.empty() ? "the listener" : "listener " + quote(owner.name)) + " at line " +
+             line;
+      }
+      error(where(*entry), what + ": " + address->to_string() + " " + by);
+    }
+    out.binds.push_back(*address);
+  }
+}
+
+void loader::read_group(const toml::table& table, std::size_t index) {
+  reject_unknown_keys(table, "in [[target_group]]", group_keys);
+  target_group out;
+  std::string ctx = "target_group #" + std::to_string(index + 1);
+  if (auto name = read_name(table, ctx, "target_group", group_names_)) {
+    out.name = *name;
+    ctx = "target_group " + quote(*name);
+  }
+  if (const auto* n = table.get("algorithm"))
+    if (auto v = read_choice(*n, label(ctx, "algorithm"), algorithms)) out.balance = *v;
+  if (const auto* n = table.get("connect_timeout"))
+    if (auto v = read_positive_duration(*n, label(ctx, "connect_timeout"))) out.connect_timeout = *v;
+  if (const auto* n = table.get("connect_retries"))
+    if (auto v = read_integer(*n, label(ctx, "connect_retries"), 0, rules::max_connect_retries))
+      out.connect_retries = static_cast<std::uint32_t>(*v);
+  std::size_t target_count = 0;
+  if (const auto* n = require(table, "targets", ctx)) {
+    read_targets(*n, ctx, out);
+    if (const auto* array = n->as_array()) target_count = array->size();
+  }
+  read_maglev_table_size(table, target_count, ctx, out);
+  config_.target_groups.push_back(std::move(out));
+}
+
+// targets = ["ip:port", { address = "ip:port", weight = 3 }, ...]
+void loader::read_targets(const toml::node& node, const std::string& ctx, target_group& out) {
+  const std::string what = label(ctx, "targets");
+  const auto* array = node.as_array();
+  if (!array) {
+    error(where(node), what + ": expected an array of \"ip:port\" strings or "
+                              "{ address = ..., weight = ... } tables, got " + type_phrase(node));
+    return;
+  }
+  if (array->empty()) error(where(node), what + ": expected at least one target");
+  std::vector<position> seen_at;  // parallel to out.targets
+  for (const toml::node& element : *array) {
+    const toml::node* address_node = &element;
+    target result;
+    if (const auto* table = element.as_table()) {
+      reject_unknown_keys(*table, "in a target", target_keys);
+      if (const auto* n = table->get("weight"))
+        if (auto v = read_integer(*n, label(ctx, "weight"), 1, rules::max_weight))
+          result.weight = static_cast<std::uint32_t>(*v);
+      address_node = require(*table, "address", what);
+      if (!address_node) continue;
+    } else if (!element.is_string()) {
+      error(where(element), what + ": expected an \"ip:port\" string or a "
+                                   "{ address = ..., weight = ... } table, got " +
+                                type_phrase(element));
+      continue;
+    }
+    auto address = read_endpoint(*address_node, what);
+    if (!address) continue;
+    result.address = *address;
+    for (std::size_t i = 0; i < out.targets.size(); ++i) {
+      if (out.targets[i].address == *address) {
+        error(where(*address_node), what + ": " + address->to_string() +
+                                        " is listed twice (first at line " +
+                                        std::to_string(seen_at[i].line) + ")");
+        break;
+      }
+    }
+    out.targets.push_back(result);
+    seen_at.push_back(where(*address_node));
+  }
+}
+
+// Checked for every group, not only maglev ones, so that switching the
+// algorithm later cannot turn a loaded config into an invalid one.
+void loader::read_maglev_table_size(const toml::table& table, std::size_t target_count,
+                                    const std::string& ctx, target_group& out) {
+  const std::string what = label(ctx, "maglev_table_size");
+  const auto* node = table.get("maglev_table_size");
+  if (node) {
+    auto size = read_integer(*node, what, 2, rules::max_maglev_table_size);
+    if (!size) return;
+    const auto value = static_cast<std::uint64_t>(*size);
+    if (!rules::is_prime(value)) {
+      error(where(*node), what + ": " + std::to_string(value) + " is not prime (the next prime is " +
+                              std::to_string(rules::next_prime(value)) + ")");
+      return;
+    }
+    out.maglev_table_size = static_cast<std::uint32_t>(value);
+  }
+  if (out.maglev_table_size <= target_count) {
+    error(node ? where(*node) : where(table),
+          what + ": must be greater than the number of targets (" + std::to_string(target_count) +
+              "), got " + std::to_string(out.maglev_table_size) + (node ? "" : " (the default)"));
+  }
+}
+
+void loader::check_group_references() {
+  for (const auto& ref : references_) {
+    if (group_names_.contains(ref.group)) continue;
+    std::string known;
+    for (const auto& [name, at] : group_names_) known += (known.empty() ? "" : ", ") + quote(name);
+    error(ref.at, ref.ctx + ": target_group " + quote(ref.group) +
+                      " does not name a [[target_group]] " +
+                      (known.empty() ? "(none is defined)" : "(known: " + known + ")"));
+  }
+}
+
+}  // namespace
+
+load_result parse(std::string_view toml_text, std::string_view source_name,
+                  const local_address_check& is_local) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    load_result result;
+    result.errors.push_back({std::string(source_name), e.source().begin.line,
+                             e.source().begin.column, "invalid TOML: " + std::string(e.description())});
+    return result;
+  }
+  return loader(source_name, is_local).run(root);
+}
+
+load_result load_file(const std::string& path, const local_address_check& is_local) {
+  std::string text;
+  if (auto ec = read_file(path, text)) {
+    load_result result;
+    result.errors.push_back({path, 0, 0, "cannot read the file: " + ec.message()});
+    return result;
+  }
+  return parse(text, path, is_local);
+}
+
+}  // namespace staticgate::config

@@ -1,0 +1,66 @@
+// The validated configuration. Everything here has passed config::load(); the
+// data plane copies what it needs into const members and never re-validates.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "net/endpoint.hpp"
+
+namespace staticgate::config {
+
+using duration = std::chrono::milliseconds;
+
+enum class algorithm { round_robin, least_connections, maglev };
+
+// How bytes are moved between the two sockets of a connection.
+//   auto:   splice() through a pooled pipe once a connection has moved bulk data,
+//           plain read/write for small exchanges (fewer syscalls for request/response).
+//   splice: always splice.   copy: always read/write through a shared per-thread buffer.
+enum class forwarding_mode { automatic, splice, copy };
+
+struct target {
+  net::endpoint address;
+  std::uint32_t weight = 1;  // 1..256
+};
+
+struct target_group {
+  std::string name;
+  std::vector<target> targets;
+  algorithm balance = algorithm::round_robin;
+  std::uint32_t maglev_table_size = 65537;  // must be prime, > number of targets
+  duration connect_timeout{std::chrono::seconds(5)};
+  // Further targets tried when a connect fails before any byte was forwarded.
+  std::uint32_t connect_retries = 2;
+};
+
+struct listener {
+  std::string name;
+  std::vector<net::endpoint> binds;
+  std::string target_group;
+  std::uint32_t max_connections = 0;  // 0: no per-listener limit
+  duration idle_timeout{std::chrono::seconds(350)};  // AWS NLB's default
+  std::uint32_t backlog = 4096;
+};
+
+struct global_settings {
+  unsigned workers = 0;  // 0: one per core
+  std::string log_level = "info";
+  forwarding_mode forwarding = forwarding_mode::automatic;
+};
+
+struct config {
+  global_settings global;
+  std::vector<listener> listeners;
+  std::vector<target_group> target_groups;
+
+  const target_group* find_group(const std::string& name) const {
+    for (const auto& g : target_groups)
+      if (g.name == name) return &g;
+    return nullptr;
+  }
+};
+
+}  // namespace staticgate::config

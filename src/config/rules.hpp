@@ -1,0 +1,28 @@
+// The limits configuration values must respect, in one place so the loader,
+// its error messages and the documentation agree.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace staticgate::config::rules {
+
+inline constexpr std::int64_t max_workers = 1024;
+inline constexpr std::int64_t max_connections = 10'000'000;
+inline constexpr std::int64_t max_backlog = 65535;
+inline constexpr std::int64_t max_connect_retries = 16;
+inline constexpr std::int64_t max_weight = 256;
+// Maglev builds a table of this many slots per group per worker; a million
+// is far more than needed for even distribution and bounds the memory used.
+inline constexpr std::int64_t max_maglev_table_size = 1'000'003;
+inline constexpr std::size_t max_name_length = 64;
+
+// Listener and target group names: [A-Za-z0-9_.-]{1,64}. Narrow on purpose,
+// because names appear in metric labels, log lines and admin API paths.
+bool is_valid_name(std::string_view name);
+
+bool is_prime(std::uint64_t n);
+// The smallest prime greater than n, to suggest a fix in error messages.
+std::uint64_t next_prime(std::uint64_t n);
+
+}  // namespace staticgate::config::rules

@@ -1,0 +1,65 @@
+#include "ingress/listener.hpp"
+
+#include <sys/socket.h>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "ingress/session.hpp"
+#include "ingress/worker.hpp"
+
+namespace staticgate::ingress {
+
+listener_socket::listener_socket(worker& owner, listener_shared& shared, target_picker& targets, net::unique_fd fd)
+    : owner_(owner), shared_(shared), targets_(targets), fd_(std::move(fd)), backoff_timer_([this] {
+        backing_off_ = false;
+        accept_all();
+      }) {}
+
+void listener_socket::on_io(std::uint32_t) {
+  if (!backing_off_) accept_all();
+}
+
+void listener_socket::accept_all() {
+  // Edge-triggered: drain the backlog completely, or we would not hear of it again.
+  while (true) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      switch (errno) {
+        case EAGAIN: return;
+        case EINTR:
+        case ECONNABORTED:
+        case EPROTO: continue;
+        case EMFILE:
+        case ENFILE:
+        case ENOBUFS:
+        case ENOMEM:
+          spdlog::warn("listener {}: accept failed ({}), pausing {} ms", shared_.name,
+                       std::system_category().message(errno), accept_backoff.count());
+          backing_off_ = true;
+          owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
+          return;
+        default:
+          spdlog::error("listener {}: accept failed: {}", shared_.name, std::system_category().message(errno));
+          return;
+      }
+    }
+    net::unique_fd client(fd);
+    if (!shared_.try_admit()) {
+      // Over max_connections: refuse now rather than leave the client hanging in
+      // the backlog; the counter shows it (listener_shared::rejected).
+      spdlog::debug("listener {}: max_connections {} reached, closing new connection", shared_.name,
+                    shared_.max_connections);
+      continue;
+    }
+    auto* s = new session(owner_, shared_, targets_, std::move(client),
+                          net::endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&peer), len));
+    s->start();
+  }
+}
+
+}  // namespace staticgate::ingress

@@ -1,0 +1,80 @@
+#include "ingress/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <stdexcept>
+
+#include "net/socket.hpp"
+
+namespace staticgate::ingress {
+
+namespace {
+
+net::forward_mode to_forward_mode(config::forwarding_mode m) {
+  switch (m) {
+    case config::forwarding_mode::automatic: return net::forward_mode::automatic;
+    case config::forwarding_mode::splice: return net::forward_mode::splice;
+    case config::forwarding_mode::copy: return net::forward_mode::copy;
+  }
+  return net::forward_mode::automatic;
+}
+
+}  // namespace
+
+server::server(const config::config& cfg, unsigned workers) {
+  if (workers == 0) workers = 1;
+  std::map<std::string, std::size_t> group_index;
+  for (const auto& g : cfg.target_groups) {
+    group_index[g.name] = groups_.size();
+    groups_.push_back(target_group_snapshot::from_config(g));
+  }
+  for (const auto& l : cfg.listeners) {
+    for (const auto& address : l.binds) {
+      if (auto ec = net::probe_bind(address))
+        throw std::runtime_error("listener \"" + l.name + "\": cannot bind " + address.to_string() + ": " +
+                                 ec.message());
+    }
+    listeners_.push_back(std::make_unique<listener_shared>(l));
+  }
+  net::listen_options options;
+  for (unsigned w = 0; w < workers; ++w) {
+    auto wk = std::make_unique<worker>(w, to_forward_mode(cfg.global.forwarding));
+    std::vector<target_picker*> pickers;
+    for (const auto& g : groups_) pickers.push_back(&wk->add_group(g));
+    for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {
+      const auto& l = cfg.listeners[i];
+      options.backlog = static_cast<int>(l.backlog);
+      for (const auto& address : l.binds) {
+        std::error_code ec;
+        auto fd = net::open_listener(address, options, ec);
+        if (!fd)
+          throw std::runtime_error("listener \"" + l.name + "\": cannot listen on " + address.to_string() + ": " +
+                                   ec.message());
+        wk->add_listener(*listeners_[i], *pickers[group_index.at(l.target_group)], std::move(fd));
+      }
+    }
+    workers_.push_back(std::move(wk));
+  }
+  for (const auto& l : cfg.listeners) {
+    const auto* g = cfg.find_group(l.target_group);
+    for (const auto& address : l.binds)
+      spdlog::info("listener \"{}\" on {} -> target group \"{}\" ({} target(s))", l.name, address.to_string(),
+                   l.target_group, g ? g->targets.size() : 0);
+  }
+}
+
+server::~server() { stop(); }
+
+void server::start() {
+  for (auto& w : workers_) w->start();
+  spdlog::info("staticgate running with {} worker(s)", workers_.size());
+}
+
+void server::stop() {
+  for (auto& w : workers_) w->stop();
+  for (auto& w : workers_) w->join();
+  workers_.clear();
+}
+
+}  // namespace staticgate::ingress

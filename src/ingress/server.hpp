@@ -1,0 +1,35 @@
+// The ingress data plane as a whole: builds the shared snapshots, opens one
+// SO_REUSEPORT socket per (worker, bind address), and runs the workers.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/model.hpp"
+#include "ingress/listener.hpp"
+#include "ingress/target_group.hpp"
+#include "ingress/worker.hpp"
+
+namespace staticgate::ingress {
+
+class server {
+ public:
+  // Opens every listening socket; throws std::runtime_error naming the listener
+  // and address when one cannot be bound, before any worker starts.
+  server(const config::config& cfg, unsigned workers);
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+  ~server();
+
+  void start();
+  void stop();  // stops accepting and closes every connection; returns when the workers are gone
+
+  std::size_t worker_count() const { return workers_.size(); }
+
+ private:
+  std::vector<std::shared_ptr<const target_group_snapshot>> groups_;
+  std::vector<std::unique_ptr<listener_shared>> listeners_;
+  std::vector<std::unique_ptr<worker>> workers_;
+};
+
+}  // namespace staticgate::ingress

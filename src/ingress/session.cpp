@@ -1,0 +1,189 @@
+#include "ingress/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+
+#include "ingress/listener.hpp"
+#include "ingress/target_group.hpp"
+#include "ingress/worker.hpp"
+#include "net/socket.hpp"
+
+namespace staticgate::ingress {
+
+session::session(worker& owner, listener_shared& listener, target_picker& targets, net::unique_fd client,
+                 const net::endpoint& client_address)
+    : owner_(owner), listener_(listener), targets_(targets), client_address_(client_address) {
+  client_.owner = this;
+  target_.owner = this;
+  client_.state.fd = client.get();
+  client_.fd = std::move(client);
+  owner_.link(this);
+}
+
+session::~session() { owner_.unlink(this); }
+
+void session::side::on_io(std::uint32_t events) {
+  if (this == &owner->client_)
+    owner->on_client_io(events);
+  else
+    owner->on_target_io(events);
+}
+
+void session::start() {
+  net::set_nodelay(client_.fd.get());
+  if (auto ec = owner_.loop().add(client_.fd.get(), &client_)) {
+    spdlog::warn("listener {}: cannot watch client {}: {}", listener_.name, client_address_.to_string(), ec.message());
+    close();
+    return;
+  }
+  last_activity_ = owner_.loop().now();
+  connect_next();
+}
+
+void session::connect_next() {
+  const auto& group = targets_.group();
+  while (true) {
+    const std::size_t allowed = std::min<std::size_t>(max_attempts, 1 + group.connect_retries);
+    if (attempts_ >= allowed) break;
+    auto choice = targets_.pick(client_address_.address_hash(), std::span(tried_.data(), attempts_));
+    if (!choice) break;
+    tried_[attempts_++] = static_cast<std::uint16_t>(*choice);
+    // Counted from the pick, not from the established connection, so that a burst
+    // of new connections does not all see the same counts (least_connections).
+    targets_.on_open(*choice);
+    counted_ = true;
+    bool in_progress = false;
+    std::error_code ec;
+    auto fd = net::start_connect(group.targets[*choice], in_progress, ec);
+    if (!fd) {
+      uncount();
+      spdlog::debug("listener {}: connect to {} failed: {}", listener_.name, group.targets[*choice].to_string(),
+                    ec.message());
+      continue;
+    }
+    target_.state = net::socket_state{};
+    target_.state.fd = fd.get();
+    target_.fd = std::move(fd);
+    if (auto add_ec = owner_.loop().add(target_.fd.get(), &target_)) {
+      uncount();
+      target_.fd.reset();
+      continue;
+    }
+    if (!in_progress) {
+      on_connected();
+      return;
+    }
+    owner_.loop().timers().schedule(*this, owner_.loop().now() + group.connect_timeout);
+    return;
+  }
+  spdlog::debug("listener {}: no target reachable for {} after {} attempt(s)", listener_.name,
+                client_address_.to_string(), attempts_);
+  close();
+}
+
+void session::uncount() {
+  if (counted_) targets_.on_close(tried_[attempts_ - 1]);
+  counted_ = false;
+}
+
+void session::connect_failed() {
+  uncount();
+  owner_.loop().timers().cancel(*this);
+  target_.fd.reset();  // closing also removes it from epoll
+  target_.state = net::socket_state{};
+  connect_next();
+}
+
+void session::on_connected() {
+  phase_ = phase::forwarding;
+  target_.state.writable = true;
+  last_activity_ = owner_.loop().now();
+  owner_.loop().timers().schedule(*this, last_activity_ + listener_.idle_timeout);
+  forward();
+}
+
+void session::on_client_io(std::uint32_t events) {
+  if (events == 0) {  // our own deferred turn (event_loop::defer)
+    deferred_ = false;
+    if (phase_ == phase::closed) {
+      owner_.loop().retire(this);
+      return;
+    }
+  }
+  client_.state.on_events(events);
+  if (phase_ != phase::forwarding) return;  // data waits in the kernel until the target is connected
+  last_activity_ = owner_.loop().now();
+  forward();
+}
+
+void session::on_target_io(std::uint32_t events) {
+  target_.state.on_events(events);
+  if (phase_ == phase::connecting) {
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    if (auto ec = net::socket_error(target_.fd.get())) {
+      spdlog::debug("listener {}: connect to {} failed: {}", listener_.name,
+                    targets_.group().targets[tried_[attempts_ - 1]].to_string(), ec.message());
+      connect_failed();
+      return;
+    }
+    owner_.loop().timers().cancel(*this);
+    on_connected();
+    return;
+  }
+  if (phase_ != phase::forwarding) return;
+  last_activity_ = owner_.loop().now();
+  forward();
+}
+
+void session::forward() {
+  auto& ctx = owner_.forwarding();
+  auto up = upstream_.run(client_.state, target_.state, ctx);
+  if (up == net::pump::status::failed) return abort(upstream_.last_errno());
+  auto down = downstream_.run(target_.state, client_.state, ctx);
+  if (down == net::pump::status::failed) return abort(downstream_.last_errno());
+  if (upstream_.finished() && downstream_.finished()) return close();
+  if ((up == net::pump::status::yielded || down == net::pump::status::yielded) && !deferred_) {
+    deferred_ = true;
+    owner_.loop().defer(&client_);
+  }
+}
+
+void session::abort(int err) {
+  // A reset on one side becomes a reset on the other, as a layer-4 balancer
+  // should: the peer learns the connection failed rather than ended cleanly.
+  if (err == ECONNRESET || err == EPIPE) {
+    if (client_.fd) net::set_linger_reset(client_.fd.get());
+    if (target_.fd) net::set_linger_reset(target_.fd.get());
+  }
+  close();
+}
+
+void session::on_timer() {
+  if (phase_ == phase::connecting) {
+    spdlog::debug("listener {}: connect to {} timed out", listener_.name,
+                  targets_.group().targets[tried_[attempts_ - 1]].to_string());
+    connect_failed();
+    return;
+  }
+  auto deadline = last_activity_ + listener_.idle_timeout;
+  if (owner_.loop().now() < deadline) {
+    owner_.loop().timers().schedule(*this, deadline);
+    return;
+  }
+  spdlog::debug("listener {}: idle timeout for {}", listener_.name, client_address_.to_string());
+  close();
+}
+
+void session::close() {
+  if (phase_ == phase::closed) return;
+  uncount();
+  phase_ = phase::closed;
+  owner_.loop().timers().cancel(*this);
+  client_.fd.reset();
+  target_.fd.reset();
+  listener_.release();
+  if (!deferred_) owner_.loop().retire(this);
+}
+
+}  // namespace staticgate::ingress

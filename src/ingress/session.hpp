@@ -1,0 +1,78 @@
+// One proxied TCP connection: client socket <-> target socket.
+//
+// Life: pick a target and connect (with a timeout; a failure before any byte
+// was forwarded tries another target, up to connect_retries), then forward both
+// directions until both have seen EOF (half-close aware), an error, or the idle
+// timeout. Runs entirely on its worker's thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "net/endpoint.hpp"
+#include "net/event_loop.hpp"
+#include "net/pump.hpp"
+#include "net/timer_heap.hpp"
+#include "net/unique_fd.hpp"
+
+namespace staticgate::ingress {
+
+class worker;
+class target_picker;
+struct listener_shared;
+
+class session final : public net::retirable, private net::timer {
+ public:
+  // The listener has already admitted the connection (listener_shared::try_admit).
+  session(worker& owner, listener_shared& listener, target_picker& targets, net::unique_fd client,
+          const net::endpoint& client_address);
+  ~session() override;
+
+  void start();
+  // Closes both sockets now (shutdown, fatal error, idle timeout).
+  void close();
+
+  // Intrusive list of the worker's sessions.
+  session* prev = nullptr;
+  session* next = nullptr;
+
+ private:
+  enum class phase : std::uint8_t { connecting, forwarding, closed };
+
+  struct side final : net::io_handler {
+    session* owner = nullptr;
+    net::socket_state state;
+    net::unique_fd fd;
+    void on_io(std::uint32_t events) override;
+  };
+
+  void on_client_io(std::uint32_t events);
+  void on_target_io(std::uint32_t events);
+  void on_timer() override;
+
+  void connect_next();
+  void connect_failed();
+  void on_connected();
+  void uncount();  // the balancer's on_close for the current attempt, once
+  void forward();
+  void abort(int err);
+
+  static constexpr std::size_t max_attempts = 17;  // 1 + the largest connect_retries
+
+  worker& owner_;
+  listener_shared& listener_;
+  target_picker& targets_;
+  net::endpoint client_address_;
+  side client_;
+  side target_;
+  net::pump upstream_;    // client -> target
+  net::pump downstream_;  // target -> client
+  net::clock::time_point last_activity_;
+  std::array<std::uint16_t, max_attempts> tried_{};
+  std::uint8_t attempts_ = 0;
+  phase phase_ = phase::connecting;
+  bool counted_ = false;   // the balancer counts a connection to tried_[attempts_-1]
+  bool deferred_ = false;  // queued with event_loop::defer: retire only after it ran
+};
+
+}  // namespace staticgate::ingress

@@ -1,0 +1,45 @@
+#include "ingress/target_group.hpp"
+
+namespace staticgate::ingress {
+
+namespace {
+
+lb::algorithm_kind to_kind(config::algorithm a) {
+  switch (a) {
+    case config::algorithm::round_robin: return lb::algorithm_kind::round_robin;
+    case config::algorithm::least_connections: return lb::algorithm_kind::least_connections;
+    case config::algorithm::maglev: return lb::algorithm_kind::maglev;
+  }
+  return lb::algorithm_kind::round_robin;
+}
+
+}  // namespace
+
+std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(const config::target_group& group) {
+  auto snapshot = std::make_shared<target_group_snapshot>();
+  snapshot->name = group.name;
+  for (const auto& t : group.targets) {
+    snapshot->targets.push_back(t.address);
+    snapshot->weights.push_back(t.weight);
+    snapshot->keys.push_back(t.address.to_string());
+  }
+  snapshot->connect_timeout = group.connect_timeout;
+  snapshot->connect_retries = group.connect_retries;
+  snapshot->balancing.kind = to_kind(group.balance);
+  snapshot->balancing.maglev_table_size = group.maglev_table_size;
+  return snapshot;
+}
+
+target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group)
+    : group_(std::move(group)),
+      balancer_(lb::make_balancer(group_->balancing, group_->weights, group_->keys)),
+      available_(group_->targets.size(), true) {}
+
+std::optional<std::size_t> target_picker::pick(std::uint64_t client_key, std::span<const std::uint16_t> tried) {
+  for (auto i : tried) available_[i] = false;
+  auto choice = balancer_->pick(client_key, available_);
+  for (auto i : tried) available_[i] = true;
+  return choice;
+}
+
+}  // namespace staticgate::ingress

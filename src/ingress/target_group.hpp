@@ -1,0 +1,48 @@
+// A target group as the data plane sees it: an immutable snapshot shared by all
+// workers (Envoy's shape: the main thread builds it, workers only read it), and
+// a per-worker picker that owns the worker's balancer state.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "ingress/lb/balancer.hpp"
+#include "net/endpoint.hpp"
+
+namespace staticgate::ingress {
+
+struct target_group_snapshot {
+  std::string name;
+  std::vector<net::endpoint> targets;
+  std::vector<std::uint32_t> weights;
+  std::vector<std::string> keys;  // "ip:port", stable identity for consistent hashing
+  std::chrono::milliseconds connect_timeout{};
+  std::uint32_t connect_retries = 0;
+  lb::balancer_options balancing;
+
+  static std::shared_ptr<const target_group_snapshot> from_config(const config::target_group& group);
+};
+
+// One per (worker, group). Not thread-safe: used only by its worker.
+class target_picker {
+ public:
+  explicit target_picker(std::shared_ptr<const target_group_snapshot> group);
+
+  const target_group_snapshot& group() const { return *group_; }
+  // A target not in `tried`, or nullopt when every target has been tried.
+  std::optional<std::size_t> pick(std::uint64_t client_key, std::span<const std::uint16_t> tried);
+  void on_open(std::size_t target) { balancer_->on_connection_open(target); }
+  void on_close(std::size_t target) { balancer_->on_connection_close(target); }
+
+ private:
+  std::shared_ptr<const target_group_snapshot> group_;
+  std::unique_ptr<lb::balancer> balancer_;
+  std::vector<bool> available_;  // scratch, reused for every pick
+};
+
+}  // namespace staticgate::ingress

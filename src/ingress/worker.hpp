@@ -1,0 +1,58 @@
+// A worker thread: its own event loop, listener sockets, balancers, pipe pool
+// and forwarding buffer. Workers share nothing mutable but listener counters.
+#pragma once
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "ingress/listener.hpp"
+#include "ingress/target_group.hpp"
+#include "net/event_loop.hpp"
+#include "net/pipe_pool.hpp"
+#include "net/pump.hpp"
+
+namespace staticgate::ingress {
+
+class session;
+
+class worker {
+ public:
+  worker(unsigned id, net::forward_mode mode);
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+  ~worker();
+
+  // Set-up, before start(): the picker for a group, and a listening socket.
+  target_picker& add_group(std::shared_ptr<const target_group_snapshot> group);
+  void add_listener(listener_shared& shared, target_picker& targets, net::unique_fd fd);
+
+  void start();
+  void stop();  // thread-safe
+  void join();
+
+  unsigned id() const { return id_; }
+  net::event_loop& loop() { return loop_; }
+  net::forward_context& forwarding() { return forwarding_; }
+
+  // Live sessions, so that shutdown can free them (and later: drain, metrics).
+  void link(session* s);
+  void unlink(session* s);
+  std::size_t session_count() const { return session_count_; }
+
+ private:
+  static constexpr std::size_t buffer_size = 64 * 1024;
+
+  unsigned id_;
+  net::event_loop loop_;
+  net::pipe_pool pipes_;
+  std::unique_ptr<char[]> buffer_;
+  net::forward_context forwarding_;
+  std::vector<std::unique_ptr<target_picker>> groups_;
+  std::vector<std::unique_ptr<listener_socket>> listeners_;
+  session* sessions_ = nullptr;  // intrusive list head
+  std::size_t session_count_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace staticgate::ingress
