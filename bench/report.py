@@ -265,7 +265,7 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
         fg = rec.get("foreign_busy")
         if fg is not None and fg > 0.10:
             notes.append(f"{peer} round {rec['round']} {rec['kind']} {rec.get('mode', rec.get('dir', rec.get('phase', '')))}: "
-                         f"proxy core {fg:.0%} busy with other processes (noise)")
+                         f"a core was {fg:.0%} busy with other processes (noise)")
 
     med = {p: {k: statistics.median(v) for k, v in per_round.get(p, {}).items()} for p in PEERS}
     # Kernel memory attributable to the proxy: what the system pinned beyond

@@ -28,6 +28,7 @@ HAPROXY_SPLICE=0
 REVERSE=1
 OUT_DIR="$BENCH_DIR/results"
 KEEP_WORK=0
+WAIT_QUIET=0        # seconds to wait for other load on the cores to stop
 PROXY_CPU=${BENCH_PROXY_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 PORT_BASE=${BENCH_PORT_BASE:-28000}
@@ -46,6 +47,7 @@ usage: bench/run.sh [options]
   --no-reverse        skip the iperf3 -R (server->client) runs
   --out DIR           where latest.md / latest.json go (default bench/results)
   --keep-work         keep the scratch directory (configs, logs, raw outputs)
+  --wait-quiet S      first wait up to S seconds (<= 3600) until both cores are < 10% busy
 environment:
   STATICGATE_BIN      staticgate binary (default build/release/staticgate, then build/dev/staticgate)
   BENCH_PROXY_CPU     core for the proxy under test (default 0)
@@ -67,6 +69,7 @@ while (($#)); do
     --no-reverse) REVERSE=0; shift ;;
     --out) OUT_DIR=$2; shift 2 ;;
     --keep-work) KEEP_WORK=1; shift ;;
+    --wait-quiet) WAIT_QUIET=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -74,6 +77,7 @@ done
 for v in ROUNDS DURATION IDLE_CONNS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
+[[ $WAIT_QUIET =~ ^[0-9]+$ ]] && ((WAIT_QUIET <= 3600)) || { echo "--wait-quiet takes 0..3600 seconds" >&2; exit 2; }
 ((ROUNDS <= 20 && DURATION <= 60)) || { echo "--rounds <= 20 and --duration <= 60, please" >&2; exit 2; }
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -231,19 +235,24 @@ core_ticks() {
 
 # CPU of our own load-side processes: reaped children (wrk, iperf3 client, via
 # the shell's `times`) plus the long-running backend nginx and iperf3 server.
+# `times` must run in this shell, not in a $(...) subshell (which has no children).
 children_ticks() {
-  local line u s
-  line=$(times | tail -1)            # "XmY.YYYs XmY.YYYs" for children
-  read -r u s <<<"$line"
-  awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'function sec(x,  m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); return m * 60 + x }
-    BEGIN { printf "%d", (sec(u) + sec(s)) * hz }'
+  local u s
+  times >"$WORK/times.txt"
+  { read -r _; read -r u s; } <"$WORK/times.txt"   # line 2: children's "XmY.YYYs XmY.YYYs"
+  CHILD_TICKS=$(awk -v u="$u" -v s="$s" -v hz="$CLK_TCK" 'function sec(x,  m) { m = x; sub(/m.*/, "", m); sub(/^[0-9]+m/, "", x); sub(/s$/, "", x); return m * 60 + x }
+    BEGIN { printf "%d", (sec(u) + sec(s)) * hz }')
 }
-load_ticks() { echo $(($(children_ticks) + $(cpu_ticks $(tree_pids "$BACKEND_PID") "$IPERF_PID"))); }
+# load_ticks: sets LOAD_TICKS, our load-side CPU so far.
+load_ticks() {
+  children_ticks
+  LOAD_TICKS=$((CHILD_TICKS + $(cpu_ticks $(tree_pids "$BACKEND_PID") "$IPERF_PID")))
+}
 
 CPU_T0=0 CORE_T0=() LCORE_T0=() LOAD_T0=0
 begin_cpu() {
   CPU_T0=$(cpu_ticks "${PEER_PIDS[@]}")
-  LOAD_T0=$(load_ticks)
+  load_ticks; LOAD_T0=$LOAD_TICKS
   CORE_T0=($(core_ticks "$PROXY_CPU"))
   LCORE_T0=($(core_ticks "$LOAD_CPU"))
 }
@@ -258,7 +267,7 @@ end_cpu() {
   c1=$(cpu_ticks "${PEER_PIDS[@]}")
   core1=($(core_ticks "$PROXY_CPU"))
   lcore1=($(core_ticks "$LOAD_CPU"))
-  l1=$(load_ticks)
+  load_ticks; l1=$LOAD_TICKS
   CPU_DT=$((c1 - CPU_T0))
   if ((PROXY_CPU == LOAD_CPU)); then
     FOREIGN=$(frac $((core1[0] - CORE_T0[0])) $((core1[1] - CORE_T0[1])) $((CPU_DT + l1 - LOAD_T0)))
@@ -528,7 +537,18 @@ RUN_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "peers: ${PEERS[*]}${SKIPPED:+ (skipped: $SKIPPED)}; rounds $ROUNDS; ${DURATION}s per run; $IDLE_CONNS idle connections"
 log "pinning: proxy on CPU $PROXY_CPU; wrk, iperf3, backend and idle client on CPU $LOAD_CPU; load average $LOAD_START"
-awk '{ exit !($1 > 0.5) }' /proc/loadavg && log "warning: load average $LOAD_START: something else is using the CPUs; expect noise"
+if ((WAIT_QUIET)); then
+  deadline=$((SECONDS + WAIT_QUIET))
+  until awk -v b="$(quiet_busy 2)" 'BEGIN { exit !(b < 0.10) }'; do
+    ((SECONDS < deadline)) || { log "cores still busy after ${WAIT_QUIET}s; running anyway"; break; }
+    log "waiting for the cores to go quiet (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    sleep 8
+  done
+fi
+BUSY_START=$(quiet_busy 1)
+awk -v b="$BUSY_START" 'BEGIN { exit !(b > 0.10) }' &&
+  log "warning: a core is $(awk -v b="$BUSY_START" 'BEGIN { printf "%.0f%%", b * 100 }') busy before we start: something else is running; expect noise (see --wait-quiet)"
+LOAD_START="$LOAD_START; busiest core before start $(awk -v b="$BUSY_START" 'BEGIN { printf "%.0f%%", b * 100 }') busy"
 log "scratch: $WORK"
 
 start_backend

@@ -1,4 +1,4 @@
-// The validated configuration. Everything here has passed config::load(); the
+// The validated configuration. Everything here has passed config::parse() or config::load_file(); the
 // data plane copies what it needs into const members and never re-validates.
 #pragma once
 
