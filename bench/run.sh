@@ -151,7 +151,7 @@ alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
 
 # stop_pid PID: TERM, wait up to 5 s, then KILL; children of PID too.
 stop_pid() {
-  local pid=$1 kids i
+  local pid=$1 kids i k
   alive "$pid" || return 0
   kids=$(pgrep -P "$pid" 2>/dev/null || true)
   kill -TERM "$pid" 2>/dev/null || true
@@ -159,6 +159,10 @@ stop_pid() {
   alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
   for k in $kids; do alive "$k" && kill -KILL "$k" 2>/dev/null || true; done
   wait "$pid" 2>/dev/null || true
+  # forget it, so a recycled pid is never signalled later
+  local keep=()
+  for k in "${STARTED[@]}"; do [[ $k == "$pid" ]] || keep+=("$k"); done
+  STARTED=("${keep[@]}")
 }
 
 cleanup() {
@@ -166,7 +170,8 @@ cleanup() {
   trap - EXIT INT TERM
   [[ -n $CHILD ]] && stop_pid "$CHILD"
   local i
-  for ((i = ${#STARTED[@]} - 1; i >= 0; i--)); do stop_pid "${STARTED[i]}"; done
+  local pids=("${STARTED[@]}")
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_pid "${pids[i]}"; done
   if ((KEEP_WORK)) || ((rc != 0)); then
     log "scratch directory kept: $WORK"
   else
@@ -504,6 +509,10 @@ start_peer() {
       ;;
     staticgate)
       write_staticgate_cfg "$ip" >"$dir/staticgate.toml"
+      if ! "$SG_BIN" check -c "$dir/staticgate.toml" >"$dir/check.log" 2>&1; then
+        log "staticgate rejected the benchmark config:"; cat "$dir/check.log" >&2
+        return 1
+      fi
       taskset -c "$PROXY_CPU" "$SG_BIN" run -c "$dir/staticgate.toml" --workers 1 >"$dir/log" 2>&1 &
       ;;
   esac
@@ -529,7 +538,7 @@ stop_peer() {
 # ------------------------------------------------------------------- run
 versions() {
   local sgv="skipped"
-  [[ ,${PEERS[*]// /,}, == *,staticgate,* ]] && sgv="staticgate $("$SG_BIN" --version 2>/dev/null | head -1 || echo '?') ($SG_BIN, forwarding=$SG_FORWARDING)"
+  [[ ,${PEERS[*]// /,}, == *,staticgate,* ]] && sgv="$("$SG_BIN" version 2>/dev/null | head -1 || echo 'staticgate ?') ($SG_BIN, forwarding=$SG_FORWARDING)"
   echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1 | cut -d' ' -f3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(iperf3 --version | head -1 | cut -d' ' -f1-2); $sgv"
 }
 
@@ -555,8 +564,8 @@ start_backend
 for ((round = 1; round <= ROUNDS; round++)); do
   # rotate the order each round so no peer always runs first or last
   n=${#PEERS[@]}
-  for ((k = 0; k < n; k++)); do
-    peer=${PEERS[(k + round - 1) % n]}
+  for ((slot = 0; slot < n; slot++)); do
+    peer=${PEERS[(slot + round - 1) % n]}
     log "round $round/$ROUNDS: $peer"
     if ! start_peer "$peer"; then
       record "{\"kind\":\"start\",\"peer\":\"$peer\",\"round\":$round,\"error\":\"did not start\"}"

@@ -31,7 +31,7 @@ void session::side::on_io(std::uint32_t events) {
 }
 
 void session::start() {
-  net::set_nodelay(client_.fd.get());
+  // TCP_NODELAY is inherited from the listening socket (net::open_listener).
   if (auto ec = owner_.loop().add(client_.fd.get(), &client_)) {
     spdlog::warn("listener {}: cannot watch client {}: {}", listener_.name, client_address_.to_string(), ec.message());
     close();
@@ -121,7 +121,11 @@ void session::on_target_io(std::uint32_t events) {
   target_.state.on_events(events);
   if (phase_ == phase::connecting) {
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-    if (auto ec = net::socket_error(target_.fd.get())) {
+    // Writable without an error flag means connected; only ask the socket why
+    // when the kernel flagged a problem.
+    auto ec = (events & (EPOLLERR | EPOLLHUP)) ? net::socket_error(target_.fd.get()) : std::error_code{};
+    if (!ec && (events & (EPOLLERR | EPOLLHUP))) ec = std::make_error_code(std::errc::connection_refused);
+    if (ec) {
       spdlog::debug("listener {}: connect to {} failed: {}", listener_.name,
                     targets_.group().targets[tried_[attempts_ - 1]].to_string(), ec.message());
       connect_failed();
@@ -138,9 +142,9 @@ void session::on_target_io(std::uint32_t events) {
 
 void session::forward() {
   auto& ctx = owner_.forwarding();
-  auto up = upstream_.run(client_.state, target_.state, ctx);
+  auto up = upstream_.run(client_.state, target_.state, ctx, downstream_.finished());
   if (up == net::pump::status::failed) return abort(upstream_.last_errno());
-  auto down = downstream_.run(target_.state, client_.state, ctx);
+  auto down = downstream_.run(target_.state, client_.state, ctx, upstream_.finished());
   if (down == net::pump::status::failed) return abort(downstream_.last_errno());
   if (upstream_.finished() && downstream_.finished()) return close();
   if ((up == net::pump::status::yielded || down == net::pump::status::yielded) && !deferred_) {

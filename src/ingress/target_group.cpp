@@ -1,5 +1,7 @@
 #include "ingress/target_group.hpp"
 
+#include "ingress/lb/maglev.hpp"
+
 namespace staticgate::ingress {
 
 namespace {
@@ -27,6 +29,9 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
   snapshot->connect_retries = group.connect_retries;
   snapshot->balancing.kind = to_kind(group.balance);
   snapshot->balancing.maglev_table_size = group.maglev_table_size;
+  if (group.balance == config::algorithm::maglev)
+    snapshot->balancing.maglev_shared =
+        std::make_shared<const lb::maglev_table>(snapshot->keys, snapshot->weights, group.maglev_table_size);
   return snapshot;
 }
 

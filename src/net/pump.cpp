@@ -33,7 +33,7 @@ pump::status pump::fail(int err) {
   return status::failed;
 }
 
-pump::status pump::run(socket_state& from, socket_state& to, forward_context& ctx) {
+pump::status pump::run(socket_state& from, socket_state& to, forward_context& ctx, bool reverse_finished) {
   if (finished_) return status::finished;
   if (!mode_set_) {
     splice_ = ctx.mode == forward_mode::splice;
@@ -45,7 +45,7 @@ pump::status pump::run(socket_state& from, socket_state& to, forward_context& ct
     if (eof_) {
       // Half-close: the source said FIN, so say FIN to the destination, and keep
       // the other direction running until it ends too.
-      ::shutdown(to.fd, SHUT_WR);
+      if (!reverse_finished) ::shutdown(to.fd, SHUT_WR);
       finished_ = true;
       return status::finished;
     }

@@ -63,7 +63,9 @@ class pump {
   ~pump();
 
   // Moves as much as possible now. Call again after any readiness change.
-  status run(socket_state& from, socket_state& to, forward_context& ctx);
+  // reverse_finished: the other direction has ended, so on EOF the connection
+  // closes and the shutdown(SHUT_WR) a half-close needs can be skipped.
+  status run(socket_state& from, socket_state& to, forward_context& ctx, bool reverse_finished = false);
 
   bool finished() const { return finished_; }
   std::uint64_t bytes() const { return bytes_; }

@@ -30,6 +30,9 @@ unique_fd open_listener(const endpoint& address, const listen_options& options, 
   // An IPv6 listener on [::] must not also grab the IPv4 port: the config says
   // what to bind, explicitly.
   if (address.is_v6()) set_int_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 1);
+  // Accepted sockets inherit TCP_NODELAY from the listener: one setsockopt per
+  // listener instead of one per connection.
+  set_nodelay(fd.get());
   if (::bind(fd.get(), address.data(), address.size()) != 0 || ::listen(fd.get(), options.backlog) != 0) {
     ec = last_error();
     return {};

@@ -13,7 +13,8 @@ struct listen_options {
   bool reuse_port = true;  // one socket per worker thread, the kernel spreads connections
 };
 
-// Creates a non-blocking listening TCP socket bound to `address`.
+// Creates a non-blocking listening TCP socket bound to `address`, with
+// TCP_NODELAY set so that accepted sockets inherit it.
 unique_fd open_listener(const endpoint& address, const listen_options& options, std::error_code& ec);
 
 // Fails with EADDRINUSE when another socket (even another process's SO_REUSEPORT

@@ -216,6 +216,25 @@ def wait_closed(s: socket.socket, timeout: float) -> str:
     return "data" if b else "eof"
 
 
+def connection_outcome(addr, send: bytes = b"", timeout: float = 10.0,
+                       source: str | None = None) -> str:
+    """Connects, optionally sends, then waits for the server's verdict:
+    'eof' or 'reset' (closed by the server; a reset may already surface in
+    connect() or send()), 'data' (the server answered), 'timeout' (nothing
+    happened within timeout)."""
+    try:
+        s = connect(addr, source=source, timeout=timeout)
+    except (ConnectionResetError, ConnectionRefusedError, BrokenPipeError):
+        return "reset"
+    with s:
+        try:
+            if send:
+                s.sendall(send)
+        except (ConnectionResetError, BrokenPipeError):
+            return "reset"
+        return wait_closed(s, timeout)
+
+
 def parse_http_head(raw: bytes):
     head, _, rest = raw.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -440,17 +459,13 @@ def reset_after_handler(nbytes: int):
     return handler
 
 
-def stream_handler(nbytes: int):
-    """Sends nbytes of zeros (ignoring what the client sends), then closes."""
-    chunk = b"\0" * 65536
-
+def send_then_drain_handler(data: bytes):
+    """Sends data, then reads until the client's EOF (so close() never finds
+    unread bytes and turns into an RST), then closes."""
     def handler(conn, server: TcpServer) -> None:
         conn.settimeout(60)
-        left = nbytes
-        while left > 0:
-            n = min(left, len(chunk))
-            conn.sendall(chunk[:n])
-            left -= n
+        conn.sendall(data)
+        _read_all(conn)
     return handler
 
 

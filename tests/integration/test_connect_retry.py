@@ -89,9 +89,7 @@ def test_all_targets_dead_closes_client_promptly(ports, simple_gate, retries):
     dead = [h.fmt_addr(DEAD_HOST, ports.get(DEAD_HOST)) for _ in range(3)]
     sg, addr = simple_gate(dead, group={"connect_retries": retries})
     for _ in range(10):
-        with h.connect(addr, timeout=10) as s:
-            s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-            outcome = h.wait_closed(s, timeout=10)
+        outcome = h.connection_outcome(addr, send=b"GET / HTTP/1.0\r\n\r\n", timeout=10)
         assert outcome in ("eof", "reset"), outcome
     assert sg.alive()
 
@@ -100,8 +98,7 @@ def test_all_targets_dead_client_sends_nothing(ports, simple_gate):
     # A client that waits for the server to speak first must not hang either.
     dead = [h.fmt_addr(DEAD_HOST, ports.get(DEAD_HOST)) for _ in range(2)]
     sg, addr = simple_gate(dead)
-    with h.connect(addr, timeout=10) as s:
-        assert h.wait_closed(s, timeout=10) in ("eof", "reset")
+    assert h.connection_outcome(addr, timeout=10) in ("eof", "reset")
 
 
 def test_all_targets_blackholed_closes_client_after_connect_timeout(ports, simple_gate):
@@ -109,9 +106,7 @@ def test_all_targets_blackholed_closes_client_after_connect_timeout(ports, simpl
     try:
         sg, addr = simple_gate([hole], group={"connect_timeout": "500ms",
                                               "connect_retries": 1})
-        with h.connect(addr, timeout=10) as s:
-            s.sendall(b"hello")
-            outcome = h.wait_closed(s, timeout=10)
+        outcome = h.connection_outcome(addr, send=b"hello", timeout=10)
         assert outcome in ("eof", "reset"), outcome
     finally:
         for s in keep:
@@ -123,8 +118,7 @@ def test_dead_target_comes_alive(ports, tcp_server, simple_gate):
     host = "127.0.1.7"
     port = ports.get(host)
     sg, addr = simple_gate([h.fmt_addr(host, port)])
-    with h.connect(addr, timeout=10) as s:
-        assert h.wait_closed(s, timeout=10) in ("eof", "reset")
+    assert h.connection_outcome(addr, timeout=10) in ("eof", "reset")
     srv = tcp_server(host, h.hold_handler, name="late", port=port)
     with h.connect(addr, timeout=10) as s:
         assert h.recv_line(s) == b"hello late\n"

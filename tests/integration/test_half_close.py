@@ -23,15 +23,21 @@ def test_client_shut_wr_still_gets_full_response(backends, simple_gate, forwardi
 
 
 @pytest.mark.parametrize("forwarding", ["auto", "splice", "copy"])
-def test_client_shut_wr_then_large_download(backends, files, simple_gate, forwarding):
-    # The client's FIN reaches nginx before the 8 MB body has been sent: the
-    # target->client direction must keep going to the end.
-    files.ensure("mid.bin", 8 << 20, seed=2)
-    sg, addr = simple_gate(backends.targets, forwarding=forwarding)
-    status, length, n, digest = h.http_download_hash(addr, "/files/mid.bin", shut_wr=True)
-    assert status == 200
-    assert n == length == 8 << 20
-    assert digest == files.sha256["mid.bin"]
+def test_client_shut_wr_then_large_download(tcp_server, simple_gate, forwarding):
+    # The client's FIN reaches the backend before its 8 MB answer has been
+    # sent: the target->client direction must keep going to the end.
+    # (Not nginx: nginx itself aborts a response when the client half-closes
+    # mid-body, "client prematurely closed connection", even without a proxy.)
+    data = h.random_bytes(8 << 20, seed=8)
+    srv = tcp_server("127.0.1.5", h.send_then_drain_handler(data))
+    sg, addr = simple_gate([srv.target], forwarding=forwarding)
+    for _ in range(3):
+        with h.connect(addr) as s:
+            s.sendall(b"request\n")
+            s.shutdown(socket.SHUT_WR)
+            got = h.recv_until_eof(s)
+        assert len(got) == len(data)
+        assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest()
 
 
 @pytest.mark.parametrize("forwarding", ["auto", "splice", "copy"])
@@ -40,7 +46,7 @@ def test_client_fin_reaches_target_and_reply_flows_back(tcp_server, simple_gate,
     # was forwarded client->target, and that target->client still works after.
     sink = tcp_server("127.0.1.4", h.sink_hash_handler)
     sg, addr = simple_gate([sink.target], forwarding=forwarding)
-    for size in (0, 1, 1000, 300_000):
+    for size in (1, 1000, 300_000, 0):
         payload = h.random_bytes(size, seed=size)
         with h.connect(addr) as s:
             s.sendall(payload)

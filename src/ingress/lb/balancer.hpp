@@ -18,9 +18,14 @@ namespace staticgate::lb {
 
 enum class algorithm_kind { round_robin, least_connections, maglev };
 
+class maglev_table;
+
 struct balancer_options {
   algorithm_kind kind = algorithm_kind::round_robin;
   std::uint32_t maglev_table_size = 65537;
+  // Built once per target group and shared by every worker's maglev balancer
+  // (65537 slots are 256 KiB); when null, make_balancer builds its own.
+  std::shared_ptr<const maglev_table> maglev_shared = nullptr;
 };
 
 class balancer {

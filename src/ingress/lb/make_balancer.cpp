@@ -21,6 +21,7 @@ std::unique_ptr<balancer> make_balancer(const balancer_options& options,
     case algorithm_kind::least_connections:
       return std::make_unique<least_connections>(weights);
     case algorithm_kind::maglev:
+      if (options.maglev_shared) return std::make_unique<maglev>(options.maglev_shared);
       return std::make_unique<maglev>(target_keys, weights, options.maglev_table_size);
   }
   throw std::invalid_argument("make_balancer: unknown algorithm");
