@@ -241,13 +241,21 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
             if line:
                 records.append(_normalize(json.loads(line)))
 
-    # per_round[peer][metric] = [values in round order]
+    noise_limit = meta.get("noise_limit", 0.10)
+    # per_round[peer][metric] = [values, every attempt in run order]
+    # clean[peer][metric]     = the same, only attempts without outside CPU load
     per_round = {p: {} for p in PEERS}
+    clean = {p: {} for p in PEERS}
+    noisy = {}  # peer -> [runs, noisy runs, worst share]
     notes = []
     for rec in records:
         peer = rec["peer"]
+        fg = rec.get("foreign_busy")
+        is_noisy = fg is not None and fg > noise_limit
         for k, v in _derive(rec, clk_tck).items():
             per_round.setdefault(peer, {}).setdefault(k, []).append(v)
+            if not is_noisy:
+                clean.setdefault(peer, {}).setdefault(k, []).append(v)
         if "error" in rec:
             notes.append(f"{peer} round {rec['round']} {rec['kind']} {rec.get('mode', rec.get('dir', rec.get('phase', '')))}: {rec['error']}")
         if rec["kind"] == "wrk" and "wrk" in rec:
@@ -262,12 +270,29 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
         if rec["kind"] == "idle" and h.get("failed"):
             notes.append(f"{peer} round {rec['round']} idle ({rec['phase']}): {h['failed']} of {h['open'] + h['failed']} "
                          f"connections failed ({h.get('first_error')}); per-conn figures divide by the {h['open']} held")
-        fg = rec.get("foreign_busy")
-        if fg is not None and fg > 0.10:
-            notes.append(f"{peer} round {rec['round']} {rec['kind']} {rec.get('mode', rec.get('dir', rec.get('phase', '')))}: "
-                         f"a core was {fg:.0%} busy with other processes (noise)")
+        if fg is not None:
+            n = noisy.setdefault(peer, [0, 0, 0.0])
+            n[0] += 1
+            n[1] += is_noisy
+            n[2] = max(n[2], fg)
 
-    med = {p: {k: statistics.median(v) for k, v in per_round.get(p, {}).items()} for p in PEERS}
+    # Medians of the clean attempts where there is one; otherwise of all of
+    # them, and the figure is marked "~" (measured only while something else
+    # used the CPUs).
+    med, rough = {}, set()
+    for p in PEERS:
+        med[p] = {}
+        for k, vals in per_round.get(p, {}).items():
+            c = clean.get(p, {}).get(k)
+            med[p][k] = statistics.median(c if c else vals)
+            if not c:
+                rough.add((p, k))
+    for p, (runs, bad, worst) in noisy.items():
+        if bad:
+            notes.append(f"{p}: {bad} of {runs} timed runs had more than {noise_limit:.0%} of a core taken by other "
+                         f"processes (worst {worst:.0%}); medians use the other runs where there were any")
+    if rough:
+        notes.append("~ marks a median taken only from runs disturbed by other processes: do not trust it")
     # Kernel memory attributable to the proxy: what the system pinned beyond
     # the direct case (client + backend sockets alone).
     for p in PEERS[1:]:
@@ -281,12 +306,14 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
     for key, label, unit, better, dec in ROWS:
         cells = [label, unit + (" ↑" if better == "hi" else " ↓")]
         for p in peers:
-            cells.append(_fmt(med[p].get(key), dec))
+            cells.append(("~" if (p, key) in rough else "") + _fmt(med[p].get(key), dec))
         sg = med["staticgate"].get(key)
         r1 = _ratio(sg, med["haproxy"].get(key))
+        mark = "~" if ("staticgate", key) in rough or ("haproxy", key) in rough else ""
         r2 = _ratio(sg, med["direct"].get(key)) if key in ("ka_rps", "ka_p50_ms", "ka_p99_ms", "cc_rps", "cc_p99_ms", "up_gbps", "down_gbps") else None
-        cells.append("—" if r1 is None else f"{r1:.2f}")
-        cells.append("—" if r2 is None else f"{r2:.2f}")
+        cells.append("—" if r1 is None else f"{mark}{r1:.2f}")
+        mark = "~" if ("staticgate", key) in rough or ("direct", key) in rough else ""
+        cells.append("—" if r2 is None else f"{mark}{r2:.2f}")
         rows.append(cells)
 
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
@@ -325,7 +352,7 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
     with open(out_md, "w") as f:
         f.write("\n".join(md))
     with open(out_json, "w") as f:
-        json.dump({"meta": meta, "median": med, "per_round": per_round, "notes": notes, "raw": records},
+        json.dump({"meta": meta, "median": med, "per_round": per_round, "per_round_clean": clean, "notes": notes, "raw": records},
                   f, indent=1, sort_keys=True)
     return 0
 

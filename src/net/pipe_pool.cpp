@@ -18,6 +18,10 @@ pipe_pair pipe_pool::acquire() {
     int fds[2];
     if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) return {};
     p = {fds[0], fds[1]};
+    // 256 KiB instead of the default 64 KiB: iperf3 through one worker on
+    // loopback went from ~8 to ~14 Gbit/s (docs/architecture.md). A pipe holds
+    // pages only while bytes sit in it, so idle connections pay nothing.
+    ::fcntl(p.write_fd, F_SETPIPE_SZ, static_cast<int>(preferred_pipe_size));
     int size = ::fcntl(p.write_fd, F_GETPIPE_SZ);
     if (size > 0) capacity_ = static_cast<std::size_t>(size);
   }

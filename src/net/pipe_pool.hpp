@@ -17,6 +17,8 @@ struct pipe_pair {
 
 class pipe_pool {
  public:
+  static constexpr std::size_t preferred_pipe_size = 256 * 1024;
+
   explicit pipe_pool(std::size_t max_idle = 256) : max_idle_(max_idle) {}
   pipe_pool(const pipe_pool&) = delete;
   pipe_pool& operator=(const pipe_pool&) = delete;

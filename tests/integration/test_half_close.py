@@ -55,7 +55,7 @@ def test_client_fin_reaches_target_and_reply_flows_back(tcp_server, simple_gate,
         assert reply == f"{size} {hashlib.sha256(payload).hexdigest()}\n", size
 
 
-@pytest.mark.parametrize("forwarding", ["auto", "copy"])
+@pytest.mark.parametrize("forwarding", ["auto", "splice", "copy"])
 def test_target_fin_reaches_client_and_client_can_still_send(tcp_server, simple_gate,
                                                              forwarding):
     # The backend greets and half-closes first; the client sees EOF, then still
