@@ -330,6 +330,8 @@ def cmd_table(raw_path, meta_path, out_md, out_json):
     md.append(f"Command: `{meta['command']}`  ")
     md.append(f"Rounds: {meta['rounds']} (median shown); duration per run: {meta['duration_s']} s; "
               f"idle connections: {meta['idle_conns']}  ")
+    md.append(f"Timed runs during which other processes took more than {meta.get('noise_limit', 0.1):.0%} of a core "
+              f"were repeated up to {meta.get('noisy_retries', 0)} times; medians prefer undisturbed runs.  ")
     md.append(f"Machine: {meta['machine']}  ")
     md.append(f"Pinning: {meta['pinning']}  ")
     md.append(f"Versions: {meta['versions']}  ")

@@ -29,6 +29,9 @@ REVERSE=1
 OUT_DIR="$BENCH_DIR/results"
 KEEP_WORK=0
 WAIT_QUIET=0        # seconds to wait for other load on the cores to stop
+NOISY_RETRIES=      # repeats of a timed run disturbed by other processes (default 2; --quick 0)
+QUICK=0
+NOISE_LIMIT=0.10    # share of a core used by others that makes a run "disturbed"
 PROXY_CPU=${BENCH_PROXY_CPU:-0}
 LOAD_CPU=${BENCH_LOAD_CPU:-1}
 PORT_BASE=${BENCH_PORT_BASE:-28000}
@@ -40,7 +43,7 @@ usage: bench/run.sh [options]
   --rounds N          rounds per figure, medians reported (default $ROUNDS)
   --duration S        seconds per wrk/iperf3 run (default $DURATION)
   --idle-conns N      idle connections for the memory figure (default $IDLE_CONNS)
-  --quick             smoke run: 1 round, 2 s runs, 1000 idle connections
+  --quick             smoke run: 1 round, 2 s runs, 1000 idle connections, no repeats (~1 min)
   --only LIST         comma list of peers among direct,haproxy,nginx,staticgate
   --no-staticgate     skip staticgate (also skipped when the binary is missing)
   --haproxy-splice    add 'option splice-auto' to HAProxy (default: Debian default, no splice)
@@ -48,6 +51,8 @@ usage: bench/run.sh [options]
   --out DIR           where latest.md / latest.json go (default bench/results)
   --keep-work         keep the scratch directory (configs, logs, raw outputs)
   --wait-quiet S      first wait up to S seconds (<= 3600) until both cores are < 10% busy
+  --noisy-retries N   repeat a timed run up to N times when other processes took > 10% of
+                      a core during it (default 2, with --quick 0; all attempts are kept)
 environment:
   STATICGATE_BIN      staticgate binary (default build/release/staticgate, then build/dev/staticgate)
   BENCH_PROXY_CPU     core for the proxy under test (default 0)
@@ -62,7 +67,7 @@ while (($#)); do
     --rounds) ROUNDS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --idle-conns) IDLE_CONNS=$2; shift 2 ;;
-    --quick) ROUNDS=1; DURATION=2; IDLE_CONNS=1000; shift ;;
+    --quick) ROUNDS=1; DURATION=2; IDLE_CONNS=1000; QUICK=1; shift ;;
     --only) PEERS_WANTED=$2; shift 2 ;;
     --no-staticgate) USE_STATICGATE=no; shift ;;
     --haproxy-splice) HAPROXY_SPLICE=1; shift ;;
@@ -70,6 +75,7 @@ while (($#)); do
     --out) OUT_DIR=$2; shift 2 ;;
     --keep-work) KEEP_WORK=1; shift ;;
     --wait-quiet) WAIT_QUIET=$2; shift 2 ;;
+    --noisy-retries) NOISY_RETRIES=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -77,6 +83,8 @@ done
 for v in ROUNDS DURATION IDLE_CONNS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer" >&2; exit 2; }
 done
+[[ -n $NOISY_RETRIES ]] || NOISY_RETRIES=$((QUICK ? 0 : 2))
+[[ $NOISY_RETRIES =~ ^[0-9]$ ]] || { echo "--noisy-retries takes 0..9" >&2; exit 2; }
 [[ $WAIT_QUIET =~ ^[0-9]+$ ]] && ((WAIT_QUIET <= 3600)) || { echo "--wait-quiet takes 0..3600 seconds" >&2; exit 2; }
 ((ROUNDS <= 20 && DURATION <= 60)) || { echo "--rounds <= 20 and --duration <= 60, please" >&2; exit 2; }
 
@@ -114,7 +122,7 @@ if [[ ,$PEERS_WANTED, == *,staticgate,* ]]; then
     PEERS_WANTED=${PEERS_WANTED//staticgate/}; SKIPPED="staticgate (--no-staticgate)"
   elif [[ ! -x $SG_BIN ]]; then
     log "staticgate binary not found at $SG_BIN: skipping staticgate"
-    log "  build it (cmake --preset release && cmake --build --preset release) or set STATICGATE_BIN=/path/to/staticgate"
+    log "  build it (cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release && cmake --build build/release -j) or set STATICGATE_BIN=/path/to/staticgate"
     PEERS_WANTED=${PEERS_WANTED//staticgate/}; SKIPPED="staticgate (no binary at $SG_BIN)"
   fi
 fi
@@ -299,27 +307,61 @@ record() { # record JSON: append one raw record and print a one-line summary
   python3 "$BENCH_DIR/report.py" brief "$1" >&2 || true
 }
 
-# run_wrk PEER ROUND MODE(ka|cc) [warm]
-run_wrk() {
-  local peer=$1 round=$2 mode=$3 warm=${4:-} secs=$DURATION out w rc=0
-  [[ -n $warm ]] && secs=$WARM
-  out=$WORK/wrk-$peer-$round-$mode${warm:+-warm}.txt
-  begin_cpu
-  BENCH_CONNECTION_CLOSE=$([[ $mode == cc ]] && echo 1 || echo 0) \
-    bounded $((secs + 20)) taskset -c "$LOAD_CPU" \
-    wrk -t1 -c"$WRK_CONNS" -d"${secs}s" --timeout 5s --latency -s "$BENCH_DIR/wrk_report.lua" \
-    "http://${PEER_IP[$peer]}:$HTTP_PORT/" >"$out" 2>&1 || rc=$?
-  end_cpu
-  [[ -n $warm ]] && return 0
-  w=$(python3 "$BENCH_DIR/report.py" wrk "$out")
-  ((rc == 0)) || w="{\"error\": \"wrk exit $rc, see $(basename "$out")\"}"
-  record "{\"kind\":\"wrk\",\"peer\":\"$peer\",\"round\":$round,\"mode\":\"$mode\",\"wrk\":$w,\"cpu_ticks\":$([[ $peer == direct ]] && echo null || echo "$CPU_DT"),\"foreign_busy\":$FOREIGN}"
+# noisy SHARE: true when another process took more than NOISE_LIMIT of a core.
+noisy() { awk -v f="$1" -v l="$NOISE_LIMIT" 'BEGIN { exit !(f > l) }'; }
+
+# wait_quiet SECS NEEDED: until NEEDED consecutive 1 s samples show both cores
+# free of other load, at most SECS seconds. Fails on timeout.
+wait_quiet() {
+  local deadline=$((SECONDS + $1)) good=0
+  while ((SECONDS < deadline)); do
+    if noisy "$(quiet_busy 1)"; then good=0; else good=$((good + 1)); fi
+    ((good >= $2)) && return 0
+  done
+  return 1
 }
 
-# run_iperf PEER ROUND DIR(up|down)
+# timed FN ARGS...: run one timed measurement (FN ARGS ATTEMPT). When another
+# process took more than NOISE_LIMIT of a core meanwhile, wait (bounded) for
+# quiet and repeat, at most NOISY_RETRIES more times. Every attempt is
+# recorded; report.py takes medians of the undisturbed ones when there are any.
+timed() {
+  local a
+  for ((a = 0; a <= NOISY_RETRIES; a++)); do
+    "$@" "$a"
+    noisy "$FOREIGN" || return 0
+    ((a < NOISY_RETRIES)) || break
+    log "  disturbed by other processes ($(awk -v f="$FOREIGN" 'BEGIN { printf "%.0f%%", f * 100 }') of a core): waiting for quiet, then again"
+    wait_quiet 30 2 || true
+  done
+}
+
+# warm PEER: one short keep-alive wrk run, not recorded.
+warm() {
+  bounded $((WARM + 20)) taskset -c "$LOAD_CPU" \
+    wrk -t1 -c"$WRK_CONNS" -d"${WARM}s" --timeout 5s "http://${PEER_IP[$1]}:$HTTP_PORT/" \
+    >"$WORK/wrk-$1-warm.txt" 2>&1 || log "warm-up of $1 failed: $(tail -2 "$WORK/wrk-$1-warm.txt")"
+}
+
+# run_wrk PEER ROUND MODE(ka|cc) ATTEMPT
+run_wrk() {
+  local peer=$1 round=$2 mode=$3 attempt=$4 out w rc=0
+  out=$WORK/wrk-$peer-$round-$mode-$attempt.txt
+  begin_cpu
+  BENCH_CONNECTION_CLOSE=$([[ $mode == cc ]] && echo 1 || echo 0) \
+    bounded $((DURATION + 20)) taskset -c "$LOAD_CPU" \
+    wrk -t1 -c"$WRK_CONNS" -d"${DURATION}s" --timeout 5s --latency -s "$BENCH_DIR/wrk_report.lua" \
+    "http://${PEER_IP[$peer]}:$HTTP_PORT/" >"$out" 2>&1 || rc=$?
+  end_cpu
+  w=$(python3 "$BENCH_DIR/report.py" wrk "$out")
+  ((rc == 0)) || w="{\"error\": \"wrk exit $rc, see $(basename "$out")\"}"
+  record "{\"kind\":\"wrk\",\"peer\":\"$peer\",\"round\":$round,\"attempt\":$attempt,\"mode\":\"$mode\",\"wrk\":$w,\"cpu_ticks\":$([[ $peer == direct ]] && echo null || echo "$CPU_DT"),\"foreign_busy\":$FOREIGN}"
+}
+
+# run_iperf PEER ROUND DIR(up|down) ATTEMPT
 run_iperf() {
-  local peer=$1 round=$2 dir=$3 out i rc=0
-  out=$WORK/iperf-$peer-$round-$dir.json
+  local peer=$1 round=$2 dir=$3 attempt=$4 out i rc=0
+  out=$WORK/iperf-$peer-$round-$dir-$attempt.json
   begin_cpu
   bounded $((DURATION + 25)) taskset -c "$LOAD_CPU" \
     iperf3 -c "${PEER_IP[$peer]}" -p "$IPERF_PORT" -t "$DURATION" -J --connect-timeout 3000 \
@@ -330,7 +372,7 @@ run_iperf() {
     i="{\"error\": \"iperf3 exit $rc, see $(basename "$out")\"}"
     restart_iperf_server
   fi
-  record "{\"kind\":\"iperf\",\"peer\":\"$peer\",\"round\":$round,\"dir\":\"$dir\",\"iperf\":$i,\"cpu_ticks\":$([[ $peer == direct ]] && echo null || echo "$CPU_DT"),\"foreign_busy\":$FOREIGN}"
+  record "{\"kind\":\"iperf\",\"peer\":\"$peer\",\"round\":$round,\"attempt\":$attempt,\"dir\":\"$dir\",\"iperf\":$i,\"cpu_ticks\":$([[ $peer == direct ]] && echo null || echo "$CPU_DT"),\"foreign_busy\":$FOREIGN}"
 }
 
 # wait_phase FILE PHASE SECS: until the holder prints "PHASE <phase> {...}".
@@ -547,12 +589,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "peers: ${PEERS[*]}${SKIPPED:+ (skipped: $SKIPPED)}; rounds $ROUNDS; ${DURATION}s per run; $IDLE_CONNS idle connections"
 log "pinning: proxy on CPU $PROXY_CPU; wrk, iperf3, backend and idle client on CPU $LOAD_CPU; load average $LOAD_START"
 if ((WAIT_QUIET)); then
-  deadline=$((SECONDS + WAIT_QUIET))
-  until awk -v b="$(quiet_busy 2)" 'BEGIN { exit !(b < 0.10) }'; do
-    ((SECONDS < deadline)) || { log "cores still busy after ${WAIT_QUIET}s; running anyway"; break; }
-    log "waiting for the cores to go quiet (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-    sleep 8
-  done
+  log "waiting up to ${WAIT_QUIET}s for 5 quiet seconds in a row (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  wait_quiet "$WAIT_QUIET" 5 || log "cores still busy after ${WAIT_QUIET}s; running anyway"
 fi
 BUSY_START=$(quiet_busy 1)
 awk -v b="$BUSY_START" 'BEGIN { exit !(b > 0.10) }' &&
@@ -571,13 +609,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
       record "{\"kind\":\"start\",\"peer\":\"$peer\",\"round\":$round,\"error\":\"did not start\"}"
       continue
     fi
-    run_wrk "$peer" "$round" ka warm
+    warm "$peer"
     # idle first: connection-per-request runs leave TIME_WAIT sockets behind
     run_idle "$peer" "$round"
-    run_wrk "$peer" "$round" ka
-    run_iperf "$peer" "$round" up
-    ((REVERSE)) && run_iperf "$peer" "$round" down
-    run_wrk "$peer" "$round" cc
+    timed run_wrk "$peer" "$round" ka
+    timed run_iperf "$peer" "$round" up
+    ((REVERSE)) && timed run_iperf "$peer" "$round" down
+    timed run_wrk "$peer" "$round" cc
     if [[ $peer != direct ]] && ! alive "$PEER_MAIN"; then
       record "{\"kind\":\"crash\",\"peer\":\"$peer\",\"round\":$round,\"error\":\"exited during the round; see $peer/log\"}"
     fi
@@ -591,14 +629,15 @@ BENCH_META_PEERS="${PEERS[*]}" BENCH_META_SKIPPED="$SKIPPED" BENCH_META_CMD="$OR
 BENCH_META_DATE="$RUN_DATE" BENCH_META_VERSIONS="$(versions)" BENCH_META_LOAD0="$LOAD_START" \
 BENCH_META_PIN="proxy taskset -c $PROXY_CPU; wrk, iperf3 client+server, backend nginx, idle client taskset -c $LOAD_CPU" \
 BENCH_META_MACHINE="$(uname -sr), $NCPU x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), fd limit $NOFILE" \
-python3 - "$META" "$ROUNDS" "$DURATION" "$IDLE_CONNS" "$CLK_TCK" <<'EOF'
+python3 - "$META" "$ROUNDS" "$DURATION" "$IDLE_CONNS" "$CLK_TCK" "$NOISE_LIMIT" "$NOISY_RETRIES" <<'EOF'
 import json, os, sys
 e = os.environ
 json.dump({
     "date": e["BENCH_META_DATE"], "command": e["BENCH_META_CMD"],
     "peers": e["BENCH_META_PEERS"].split(), "skipped": e["BENCH_META_SKIPPED"],
     "rounds": int(sys.argv[2]), "duration_s": int(sys.argv[3]), "idle_conns": int(sys.argv[4]),
-    "clk_tck": int(sys.argv[5]), "versions": e["BENCH_META_VERSIONS"],
+    "clk_tck": int(sys.argv[5]), "noise_limit": float(sys.argv[6]), "noisy_retries": int(sys.argv[7]),
+    "versions": e["BENCH_META_VERSIONS"],
     "machine": e["BENCH_META_MACHINE"], "pinning": e["BENCH_META_PIN"],
     "loadavg_start": e["BENCH_META_LOAD0"],
     "loadavg_end": " ".join(open("/proc/loadavg").read().split()[:3]),

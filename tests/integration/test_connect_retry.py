@@ -119,6 +119,6 @@ def test_dead_target_comes_alive(ports, tcp_server, simple_gate):
     port = ports.get(host)
     sg, addr = simple_gate([h.fmt_addr(host, port)])
     assert h.connection_outcome(addr, timeout=10) in ("eof", "reset")
-    srv = tcp_server(host, h.hold_handler, name="late", port=port)
+    tcp_server(host, h.hold_handler, name="late", port=port)
     with h.connect(addr, timeout=10) as s:
         assert h.recv_line(s) == b"hello late\n"
