@@ -580,7 +580,7 @@ stop_peer() {
 # ------------------------------------------------------------------- run
 versions() {
   local sgv="skipped"
-  [[ ,${PEERS[*]// /,}, == *,staticgate,* ]] && sgv="$("$SG_BIN" version 2>/dev/null | head -1 || echo 'staticgate ?') ($SG_BIN, forwarding=$SG_FORWARDING)"
+  [[ " ${PEERS[*]} " == *" staticgate "* ]] && sgv="$("$SG_BIN" version 2>/dev/null | head -1 || echo 'staticgate ?') ($SG_BIN, forwarding=$SG_FORWARDING)"
   echo "$(haproxy -v | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1 | cut -d' ' -f3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $(iperf3 --version | head -1 | cut -d' ' -f1-2); $sgv"
 }
 

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 #include "ingress/session.hpp"
@@ -38,10 +39,7 @@ void listener_socket::accept_all() {
         case ENFILE:
         case ENOBUFS:
         case ENOMEM:
-          spdlog::warn("listener {}: accept failed ({}), pausing {} ms", shared_.name,
-                       std::system_category().message(errno), accept_backoff.count());
-          backing_off_ = true;
-          owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
+          pause(std::strerror(errno));
           return;
         default:
           spdlog::error("listener {}: accept failed: {}", shared_.name, std::system_category().message(errno));
@@ -60,6 +58,13 @@ void listener_socket::accept_all() {
                           net::endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&peer), len));
     s->start();
   }
+}
+
+void listener_socket::pause(const char* why) {
+  if (backing_off_) return;
+  spdlog::warn("listener {}: {}: pausing accepts for {} ms", shared_.name, why, accept_backoff.count());
+  backing_off_ = true;
+  owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
 }
 
 }  // namespace staticgate::ingress

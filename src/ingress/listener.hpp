@@ -51,6 +51,8 @@ class listener_socket final : public net::io_handler {
 
   void on_io(std::uint32_t events) override;
   int fd() const { return fd_.get(); }
+  // Stops accepting for accept_backoff; new clients wait in the kernel backlog.
+  void pause(const char* why);
 
  private:
   void accept_all();

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 
 #include "ingress/listener.hpp"
 #include "ingress/target_group.hpp"
@@ -10,6 +12,23 @@
 #include "net/socket.hpp"
 
 namespace staticgate::ingress {
+
+namespace {
+
+// ec comes from net::start_connect, always in the system category.
+bool is_resource_exhaustion(const std::error_code& ec) {
+  auto v = ec.value();
+  return v == EMFILE || v == ENFILE || v == ENOBUFS || v == ENOMEM;
+}
+
+constexpr std::chrono::milliseconds resource_wait{100};
+
+std::uint32_t max_resource_waits(const target_group_snapshot& group) {
+  auto waits = group.connect_timeout / resource_wait;
+  return static_cast<std::uint32_t>(std::clamp<long long>(waits, 1, 600));
+}
+
+}  // namespace
 
 session::session(worker& owner, listener_shared& listener, target_picker& targets, net::unique_fd client,
                  const net::endpoint& client_address)
@@ -58,6 +77,19 @@ void session::connect_next() {
     auto fd = net::start_connect(group.targets[*choice], in_progress, ec);
     if (!fd) {
       uncount();
+      if (is_resource_exhaustion(ec)) {
+        // Not the target's fault, and no other target would fare better: give
+        // the attempt back, stop accepting for a moment, and let this client
+        // wait (bounded by connect_timeout) for a descriptor to come free.
+        --attempts_;
+        owner_.pause_accepting(std::strerror(ec.value()));
+        if (resource_waits_ < max_resource_waits(group)) {
+          ++resource_waits_;
+          owner_.loop().timers().schedule(*this, owner_.loop().now() + resource_wait);
+          return;
+        }
+        break;
+      }
       spdlog::debug("listener {}: connect to {} failed: {}", listener_.name, group.targets[*choice].to_string(),
                     ec.message());
       continue;
@@ -164,6 +196,10 @@ void session::abort(int err) {
 }
 
 void session::on_timer() {
+  if (phase_ == phase::connecting && !target_.fd) {  // waited for a free descriptor
+    connect_next();
+    return;
+  }
   if (phase_ == phase::connecting) {
     spdlog::debug("listener {}: connect to {} timed out", listener_.name,
                   targets_.group().targets[tried_[attempts_ - 1]].to_string());

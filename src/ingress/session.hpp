@@ -70,6 +70,7 @@ class session final : public net::retirable, private net::timer {
   net::clock::time_point last_activity_;
   std::array<std::uint16_t, max_attempts> tried_{};
   std::uint8_t attempts_ = 0;
+  std::uint16_t resource_waits_ = 0;  // times we waited for a free descriptor
   phase phase_ = phase::connecting;
   bool counted_ = false;   // the balancer counts a connection to tried_[attempts_-1]
   bool deferred_ = false;  // queued with event_loop::defer: retire only after it ran

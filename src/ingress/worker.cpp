@@ -34,6 +34,10 @@ void worker::add_listener(listener_shared& shared, target_picker& targets, net::
     throw std::system_error(ec, "watching listener " + shared.name);
 }
 
+void worker::pause_accepting(const char* why) {
+  for (auto& l : listeners_) l->pause(why);
+}
+
 void worker::start() {
   thread_ = std::thread([this] {
     try {

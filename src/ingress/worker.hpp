@@ -35,6 +35,11 @@ class worker {
   net::event_loop& loop() { return loop_; }
   net::forward_context& forwarding() { return forwarding_; }
 
+  // Out of descriptors or memory: every listener of this worker stops accepting
+  // for a moment, so waiting clients stay in the backlog instead of being
+  // accepted only to be dropped.
+  void pause_accepting(const char* why);
+
   // Live sessions, so that shutdown can free them (and later: drain, metrics).
   void link(session* s);
   void unlink(session* s);

@@ -53,7 +53,9 @@ def test_emfile_pauses_accepting_then_recovers(tcp_server, simple_gate):
                 pass
             s.close()  # frees two descriptors for the next one
         waiting = []
-        assert greeted >= 8, f"only {greeted} of 20 waiting clients were served after recovery"
+        print(f"waiting clients served after recovery: {greeted} of 20")
+        # None is dropped: they wait in the backlog or for a descriptor, not closed.
+        assert greeted == 20, f"only {greeted} of 20 waiting clients were served after recovery"
         fresh = served_within(addr, "hold", timeout=15)
         assert fresh is not None, "no new connection served after descriptors were freed"
         fresh.close()
