@@ -54,7 +54,7 @@ struct choice {
 };
 
 constexpr std::string_view root_keys[] = {"global", "listener", "target_group"};
-constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding"};
+constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log"};
 constexpr std::string_view listener_keys[] = {"name",            "bind",         "target_group",
                                               "max_connections", "idle_timeout", "backlog"};
 constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
@@ -315,6 +315,15 @@ void loader::read_global(const toml::node& node) {
     if (auto v = read_choice(*n, "log_level", log_levels)) global.log_level = std::string(*v);
   if (const auto* n = table->get("forwarding"))
     if (auto v = read_choice(*n, "forwarding", forwarding_modes)) global.forwarding = *v;
+  if (const auto* n = table->get("connection_log")) {
+    if (auto v = read_string(*n, "connection_log")) {
+      if (v->empty() || (*v != "off" && *v != "stdout" && *v != "stderr" && v->front() != '/'))
+        error(where(*n), "connection_log: expected \"off\", \"stdout\", \"stderr\" or an absolute file path, got " +
+                             quote(*v));
+      else
+        global.connection_log = *v;
+    }
+  }
 }
 
 void loader::read_listener(const toml::table& table, std::size_t index) {

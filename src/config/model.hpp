@@ -49,6 +49,9 @@ struct global_settings {
   unsigned workers = 0;  // 0: one per core
   std::string log_level = "info";
   forwarding_mode forwarding = forwarding_mode::automatic;
+  // One JSON line per finished connection: "off", "stdout", "stderr" or an
+  // absolute file path (appended to).
+  std::string connection_log = "off";
 };
 
 struct config {

@@ -2,6 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 
@@ -20,9 +25,19 @@ net::forward_mode to_forward_mode(config::forwarding_mode m) {
   return net::forward_mode::automatic;
 }
 
+net::unique_fd open_connection_log(const std::string& where) {
+  if (where == "off") return {};
+  if (where == "stdout") return net::unique_fd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3));
+  if (where == "stderr") return net::unique_fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+  net::unique_fd fd(::open(where.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd) throw std::runtime_error("connection_log: cannot open " + where + ": " + std::strerror(errno));
+  return fd;
+}
+
 }  // namespace
 
-server::server(const config::config& cfg, unsigned workers) {
+server::server(const config::config& cfg, unsigned workers)
+    : connection_log_(open_connection_log(cfg.global.connection_log)) {
   if (workers == 0) workers = 1;
   std::map<std::string, std::size_t> group_index;
   for (const auto& g : cfg.target_groups) {
@@ -39,7 +54,8 @@ server::server(const config::config& cfg, unsigned workers) {
   }
   net::listen_options options;
   for (unsigned w = 0; w < workers; ++w) {
-    auto wk = std::make_unique<worker>(w, to_forward_mode(cfg.global.forwarding));
+    auto wk = std::make_unique<worker>(w, to_forward_mode(cfg.global.forwarding),
+                                       connection_log_ ? connection_log_.get() : -1);
     std::vector<target_picker*> pickers;
     for (const auto& g : groups_) pickers.push_back(&wk->add_group(g));
     for (std::size_t i = 0; i < cfg.listeners.size(); ++i) {

@@ -9,6 +9,7 @@
 #include "ingress/listener.hpp"
 #include "ingress/target_group.hpp"
 #include "ingress/worker.hpp"
+#include "net/unique_fd.hpp"
 
 namespace staticgate::ingress {
 
@@ -29,6 +30,7 @@ class server {
  private:
   std::vector<std::shared_ptr<const target_group_snapshot>> groups_;
   std::vector<std::unique_ptr<listener_shared>> listeners_;
+  net::unique_fd connection_log_;  // declared before workers_: they borrow it
   std::vector<std::unique_ptr<worker>> workers_;
 };
 

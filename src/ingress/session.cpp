@@ -53,10 +53,11 @@ void session::start() {
   // TCP_NODELAY is inherited from the listening socket (net::open_listener).
   if (auto ec = owner_.loop().add(client_.fd.get(), &client_)) {
     spdlog::warn("listener {}: cannot watch client {}: {}", listener_.name, client_address_.to_string(), ec.message());
-    close();
+    close(end_reason::error);
     return;
   }
-  last_activity_ = owner_.loop().now();
+  last_activity_ = started_ = owner_.loop().now();
+  if (owner_.log().enabled()) started_wall_ = std::chrono::system_clock::now();
   connect_next();
 }
 
@@ -111,7 +112,7 @@ void session::connect_next() {
   }
   spdlog::debug("listener {}: no target reachable for {} after {} attempt(s)", listener_.name,
                 client_address_.to_string(), attempts_);
-  close();
+  close(end_reason::connect_failed);
 }
 
 void session::uncount() {
@@ -129,6 +130,7 @@ void session::connect_failed() {
 
 void session::on_connected() {
   phase_ = phase::forwarding;
+  connected_ = true;
   target_.state.writable = true;
   last_activity_ = owner_.loop().now();
   owner_.loop().timers().schedule(*this, last_activity_ + listener_.idle_timeout);
@@ -175,24 +177,30 @@ void session::on_target_io(std::uint32_t events) {
 void session::forward() {
   auto& ctx = owner_.forwarding();
   auto up = upstream_.run(client_.state, target_.state, ctx, downstream_.finished());
-  if (up == net::pump::status::failed) return abort(upstream_.last_errno());
+  if (up == net::pump::status::failed) return abort(upstream_, true);
   auto down = downstream_.run(target_.state, client_.state, ctx, upstream_.finished());
-  if (down == net::pump::status::failed) return abort(downstream_.last_errno());
-  if (upstream_.finished() && downstream_.finished()) return close();
+  if (down == net::pump::status::failed) return abort(downstream_, false);
+  if (first_fin_ == 0) first_fin_ = upstream_.finished() ? 1 : downstream_.finished() ? 2 : 0;
+  if (upstream_.finished() && downstream_.finished())
+    return close(first_fin_ == 2 ? end_reason::target_closed : end_reason::client_closed);
   if ((up == net::pump::status::yielded || down == net::pump::status::yielded) && !deferred_) {
     deferred_ = true;
     owner_.loop().defer(&client_);
   }
 }
 
-void session::abort(int err) {
+void session::abort(const net::pump& failed, bool upstream) {
+  // upstream reads the client and writes the target; downstream the reverse.
+  bool client_side = failed.failed_reading() == upstream;
+  int err = failed.last_errno();
   // A reset on one side becomes a reset on the other, as a layer-4 balancer
   // should: the peer learns the connection failed rather than ended cleanly.
-  if (err == ECONNRESET || err == EPIPE) {
+  bool reset = err == ECONNRESET || err == EPIPE;
+  if (reset) {
     if (client_.fd) net::set_linger_reset(client_.fd.get());
     if (target_.fd) net::set_linger_reset(target_.fd.get());
   }
-  close();
+  close(!reset ? end_reason::error : client_side ? end_reason::client_reset : end_reason::target_reset);
 }
 
 void session::on_timer() {
@@ -212,11 +220,12 @@ void session::on_timer() {
     return;
   }
   spdlog::debug("listener {}: idle timeout for {}", listener_.name, client_address_.to_string());
-  close();
+  close(end_reason::idle_timeout);
 }
 
-void session::close() {
+void session::close(end_reason reason) {
   if (phase_ == phase::closed) return;
+  if (owner_.log().enabled()) log_connection(reason);
   uncount();
   phase_ = phase::closed;
   owner_.loop().timers().cancel(*this);
@@ -224,6 +233,22 @@ void session::close() {
   target_.fd.reset();
   listener_.release();
   if (!deferred_) owner_.loop().retire(this);
+}
+
+void session::log_connection(end_reason reason) {
+  connection_record r;
+  r.start = started_wall_;
+  r.listener = listener_.name;
+  r.target_group = targets_.group().name;
+  r.client = client_address_;
+  if (client_.fd) r.local = net::local_endpoint(client_.fd.get());
+  if (connected_) r.target = &targets_.group().targets[tried_[attempts_ - 1]];
+  r.attempts = attempts_;
+  r.bytes_from_client = upstream_.bytes();
+  r.bytes_from_target = downstream_.bytes();
+  r.duration = std::chrono::duration_cast<std::chrono::microseconds>(net::clock::now() - started_);
+  r.reason = reason;
+  owner_.log().record(r);
 }
 
 }  // namespace staticgate::ingress

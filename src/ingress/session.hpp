@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 
+#include "ingress/connection_log.hpp"
 #include "net/endpoint.hpp"
 #include "net/event_loop.hpp"
 #include "net/pump.hpp"
@@ -29,8 +30,8 @@ class session final : public net::retirable, private net::timer {
   ~session() override;
 
   void start();
-  // Closes both sockets now (shutdown, fatal error, idle timeout).
-  void close();
+  // Closes both sockets now and logs the connection.
+  void close(end_reason reason);
 
   // Intrusive list of the worker's sessions.
   session* prev = nullptr;
@@ -55,7 +56,8 @@ class session final : public net::retirable, private net::timer {
   void on_connected();
   void uncount();  // the balancer's on_close for the current attempt, once
   void forward();
-  void abort(int err);
+  void abort(const net::pump& failed, bool upstream);
+  void log_connection(end_reason reason);
 
   static constexpr std::size_t max_attempts = 17;  // 1 + the largest connect_retries
 
@@ -68,10 +70,14 @@ class session final : public net::retirable, private net::timer {
   net::pump upstream_;    // client -> target
   net::pump downstream_;  // target -> client
   net::clock::time_point last_activity_;
+  net::clock::time_point started_;
+  std::chrono::system_clock::time_point started_wall_;  // only with the connection log on
   std::array<std::uint16_t, max_attempts> tried_{};
   std::uint8_t attempts_ = 0;
   std::uint16_t resource_waits_ = 0;  // times we waited for a free descriptor
   phase phase_ = phase::connecting;
+  std::uint8_t first_fin_ = 0;  // 1: the client ended its direction first, 2: the target
+  bool connected_ = false;      // a connect to tried_[attempts_-1] succeeded
   bool counted_ = false;   // the balancer counts a connection to tried_[attempts_-1]
   bool deferred_ = false;  // queued with event_loop::defer: retire only after it ran
 };

@@ -6,7 +6,8 @@
 
 namespace staticgate::ingress {
 
-worker::worker(unsigned id, net::forward_mode mode) : id_(id), buffer_(new char[buffer_size]) {
+worker::worker(unsigned id, net::forward_mode mode, int connection_log_fd)
+    : id_(id), buffer_(new char[buffer_size]), log_(connection_log_fd, loop_) {
   forwarding_.buffer = buffer_.get();
   forwarding_.buffer_size = buffer_size;
   forwarding_.pipes = &pipes_;
@@ -18,9 +19,10 @@ worker::~worker() {
   join();
   std::vector<session*> live;
   for (auto* s = sessions_; s; s = s->next) live.push_back(s);
-  for (auto* s : live) s->close();
+  for (auto* s : live) s->close(end_reason::shutdown);
   loop_.destroy_retired();
   while (sessions_) delete sessions_;  // closed while queued for a deferred turn
+  log_.flush();
 }
 
 target_picker& worker::add_group(std::shared_ptr<const target_group_snapshot> group) {

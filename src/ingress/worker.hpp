@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "ingress/connection_log.hpp"
 #include "ingress/listener.hpp"
 #include "ingress/target_group.hpp"
 #include "net/event_loop.hpp"
@@ -18,7 +19,8 @@ class session;
 
 class worker {
  public:
-  worker(unsigned id, net::forward_mode mode);
+  // connection_log_fd: where connection lines go (borrowed), or -1 for none.
+  worker(unsigned id, net::forward_mode mode, int connection_log_fd = -1);
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
   ~worker();
@@ -34,6 +36,7 @@ class worker {
   unsigned id() const { return id_; }
   net::event_loop& loop() { return loop_; }
   net::forward_context& forwarding() { return forwarding_; }
+  connection_log& log() { return log_; }
 
   // Out of descriptors or memory: every listener of this worker stops accepting
   // for a moment, so waiting clients stay in the backlog instead of being
@@ -53,6 +56,7 @@ class worker {
   net::pipe_pool pipes_;
   std::unique_ptr<char[]> buffer_;
   net::forward_context forwarding_;
+  connection_log log_;
   std::vector<std::unique_ptr<target_picker>> groups_;
   std::vector<std::unique_ptr<listener_socket>> listeners_;
   session* sessions_ = nullptr;  // intrusive list head

@@ -28,8 +28,9 @@ pump::~pump() {
   if (pipe_owner_) pipe_owner_->discard(pipe_);
 }
 
-pump::status pump::fail(int err) {
+pump::status pump::fail(int err, bool reading) {
   errno_ = err;
+  failed_reading_ = reading;
   return status::failed;
 }
 
@@ -66,7 +67,7 @@ pump::status pump::flush(socket_state& to) {
         to.writable = false;
         return status::waiting;
       }
-      return fail(errno);
+      return fail(errno, false);
     }
     held_offset_ += static_cast<std::uint32_t>(n);
     held_ -= static_cast<std::uint32_t>(n);
@@ -85,7 +86,7 @@ pump::status pump::flush(socket_state& to) {
         to.writable = false;
         return status::waiting;
       }
-      return fail(errno);
+      return fail(errno, false);
     }
     pipe_bytes_ -= static_cast<std::uint32_t>(n);
     if (pipe_bytes_ != 0) {
@@ -109,7 +110,7 @@ pump::status pump::read_copy(socket_state& from, socket_state& to, forward_conte
       return status::waiting;
     }
     if (errno == EINTR) return status::finished;
-    return fail(errno);
+    return fail(errno, true);
   }
   if (n == 0) {
     eof_ = true;
@@ -128,7 +129,7 @@ pump::status pump::read_copy(socket_state& from, socket_state& to, forward_conte
   if (to.writable) {
     auto w = ::send(to.fd, ctx.buffer, got, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w < 0) {
-      if (!would_block(errno)) return fail(errno);
+      if (!would_block(errno)) return fail(errno, false);
       to.writable = false;
     } else {
       sent = static_cast<std::size_t>(w);
@@ -169,7 +170,7 @@ pump::status pump::read_splice(socket_state& from, forward_context& ctx) {
       return status::waiting;
     }
     if (errno == EINTR) return status::finished;
-    return fail(errno);
+    return fail(errno, true);
   }
   if (n == 0) {
     eof_ = true;

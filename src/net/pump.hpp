@@ -72,12 +72,13 @@ class pump {
   bool holds_data() const { return held_ != 0 || pipe_bytes_ != 0; }
   bool splicing() const { return splice_; }
   int last_errno() const { return errno_; }
+  bool failed_reading() const { return failed_reading_; }  // else: failed writing
 
  private:
   status flush(socket_state& to);
   status read_copy(socket_state& from, socket_state& to, forward_context& ctx);
   status read_splice(socket_state& from, forward_context& ctx);
-  status fail(int err);
+  status fail(int err, bool reading);
 
   std::unique_ptr<char[]> held_data_;  // bytes the destination refused (copy mode)
   std::uint32_t held_offset_ = 0;
@@ -88,6 +89,7 @@ class pump {
   std::uint64_t bytes_ = 0;
   int errno_ = 0;
   bool eof_ = false;
+  bool failed_reading_ = false;
   bool finished_ = false;
   bool splice_ = false;
   bool mode_set_ = false;
