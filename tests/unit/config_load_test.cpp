@@ -219,7 +219,10 @@ TEST(config_load, global_errors) {
                              "forwarding: expected one of auto, splice, copy; got a boolean"));
   EXPECT_TRUE(has_only_error(load(with_global("[global]\n  wrokers = 1")), 2, 3,
                              "unknown key \"wrokers\" in [global] (expected one of: workers, "
-                             "log_level, forwarding)"));
+                             "log_level, forwarding, connection_log)"));
+  EXPECT_TRUE(has_only_error(load(with_global("[global]\nconnection_log = \"relative.log\"")), 2, 18,
+                             "connection_log: expected \"off\", \"stdout\", \"stderr\" or an absolute file path, "
+                             "got \"relative.log\""));
 }
 
 TEST(config_load, control_characters_are_escaped_in_messages) {
