@@ -55,10 +55,12 @@ struct choice {
 
 constexpr std::string_view root_keys[] = {"global", "listener", "target_group"};
 constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log"};
-constexpr std::string_view listener_keys[] = {"name",            "bind",         "target_group",
-                                              "max_connections", "idle_timeout", "backlog"};
+constexpr std::string_view listener_keys[] = {"name",           "bind",         "target_group",
+                                              "max_connections", "idle_timeout", "backlog",
+                                              "accept_proxy_protocol"};
 constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
-                                           "connect_timeout", "connect_retries", "targets"};
+                                           "connect_timeout", "connect_retries", "targets",
+                                           "proxy_protocol"};
 constexpr std::string_view target_keys[] = {"address", "weight"};
 
 constexpr choice<std::string_view> log_levels[] = {
@@ -66,6 +68,9 @@ constexpr choice<std::string_view> log_levels[] = {
 constexpr choice<forwarding_mode> forwarding_modes[] = {{"auto", forwarding_mode::automatic},
                                                         {"splice", forwarding_mode::splice},
                                                         {"copy", forwarding_mode::copy}};
+constexpr choice<proxy_protocol_mode> proxy_protocol_modes[] = {{"off", proxy_protocol_mode::off},
+                                                               {"v1", proxy_protocol_mode::v1},
+                                                               {"v2", proxy_protocol_mode::v2}};
 constexpr choice<algorithm> algorithms[] = {{"round_robin", algorithm::round_robin},
                                             {"least_connections", algorithm::least_connections},
                                             {"maglev", algorithm::maglev}};
@@ -101,6 +106,7 @@ class loader {
   template <typename F>
   void for_each_table(const toml::node& node, std::string_view key, F&& read);
 
+  std::optional<bool> read_bool(const toml::node& node, const std::string& what);
   std::optional<std::int64_t> read_integer(const toml::node& node, const std::string& what,
                                            std::int64_t low, std::int64_t high);
   std::optional<std::string> read_string(const toml::node& node, const std::string& what);
@@ -199,6 +205,12 @@ void loader::for_each_table(const toml::node& node, std::string_view key, F&& re
     else
       error(where(element), expected + "an array containing " + type_phrase(element));
   }
+}
+
+std::optional<bool> loader::read_bool(const toml::node& node, const std::string& what) {
+  if (const auto* value = node.as_boolean()) return value->get();
+  error(where(node), what + ": expected true or false, got " + type_phrase(node));
+  return std::nullopt;
 }
 
 std::optional<std::int64_t> loader::read_integer(const toml::node& node, const std::string& what,
@@ -349,6 +361,8 @@ void loader::read_listener(const toml::table& table, std::size_t index) {
   if (const auto* n = table.get("backlog"))
     if (auto v = read_integer(*n, label(ctx, "backlog"), 1, rules::max_backlog))
       out.backlog = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("accept_proxy_protocol"))
+    if (auto v = read_bool(*n, label(ctx, "accept_proxy_protocol"))) out.accept_proxy_protocol = *v;
   config_.listeners.push_back(std::move(out));
 }
 
@@ -404,6 +418,8 @@ void loader::read_group(const toml::table& table, std::size_t index) {
   }
   if (const auto* n = table.get("algorithm"))
     if (auto v = read_choice(*n, label(ctx, "algorithm"), algorithms)) out.balance = *v;
+  if (const auto* n = table.get("proxy_protocol"))
+    if (auto v = read_choice(*n, label(ctx, "proxy_protocol"), proxy_protocol_modes)) out.proxy_protocol = *v;
   if (const auto* n = table.get("connect_timeout"))
     if (auto v = read_positive_duration(*n, label(ctx, "connect_timeout"))) out.connect_timeout = *v;
   if (const auto* n = table.get("connect_retries"))

@@ -21,6 +21,10 @@ enum class algorithm { round_robin, least_connections, maglev };
 //   splice: always splice.   copy: always read/write through a shared per-thread buffer.
 enum class forwarding_mode { automatic, splice, copy };
 
+// PROXY protocol header sent to targets so they learn the client's address.
+// Off by default: a target that does not expect it (an AWS ALB) rejects it.
+enum class proxy_protocol_mode { off, v1, v2 };
+
 struct target {
   net::endpoint address;
   std::uint32_t weight = 1;  // 1..256
@@ -34,6 +38,7 @@ struct target_group {
   duration connect_timeout{std::chrono::seconds(5)};
   // Further targets tried when a connect fails before any byte was forwarded.
   std::uint32_t connect_retries = 2;
+  proxy_protocol_mode proxy_protocol = proxy_protocol_mode::off;
 };
 
 struct listener {
@@ -43,6 +48,9 @@ struct listener {
   std::uint32_t max_connections = 0;  // 0: no per-listener limit
   duration idle_timeout{std::chrono::seconds(350)};  // AWS NLB's default
   std::uint32_t backlog = 4096;
+  // Expect a PROXY protocol v1 or v2 header from whatever is in front of us (another
+  // load balancer); the client address it carries is the one used and logged.
+  bool accept_proxy_protocol = false;
 };
 
 struct global_settings {

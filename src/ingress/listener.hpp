@@ -19,11 +19,15 @@ class target_picker;
 
 struct listener_shared {
   explicit listener_shared(const config::listener& cfg)
-      : name(cfg.name), max_connections(cfg.max_connections), idle_timeout(cfg.idle_timeout) {}
+      : name(cfg.name),
+        max_connections(cfg.max_connections),
+        idle_timeout(cfg.idle_timeout),
+        accept_proxy_protocol(cfg.accept_proxy_protocol) {}
 
   const std::string name;
   const std::uint32_t max_connections;  // 0: unlimited
   const std::chrono::milliseconds idle_timeout;
+  const bool accept_proxy_protocol;
 
   std::atomic<std::uint32_t> active{0};
   std::atomic<std::uint64_t> accepted{0};

@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <variant>
 #include <cerrno>
 #include <cstring>
 
@@ -10,6 +13,8 @@
 #include "ingress/target_group.hpp"
 #include "ingress/worker.hpp"
 #include "net/socket.hpp"
+#include "proxy_protocol/decoder.hpp"
+#include "proxy_protocol/encoder.hpp"
 
 namespace staticgate::ingress {
 
@@ -58,6 +63,13 @@ void session::start() {
   }
   last_activity_ = started_ = owner_.loop().now();
   if (owner_.log().enabled()) started_wall_ = std::chrono::system_clock::now();
+  if (listener_.accept_proxy_protocol) {
+    // The header comes first; the readiness edge for bytes already there
+    // arrives with the epoll registration above.
+    phase_ = phase::reading_proxy_header;
+    owner_.loop().timers().schedule(*this, started_ + proxy_header_timeout);
+    return;
+  }
   connect_next();
 }
 
@@ -131,6 +143,7 @@ void session::connect_failed() {
 void session::on_connected() {
   phase_ = phase::forwarding;
   connected_ = true;
+  send_proxy_header();
   target_.state.writable = true;
   last_activity_ = owner_.loop().now();
   owner_.loop().timers().schedule(*this, last_activity_ + listener_.idle_timeout);
@@ -146,6 +159,7 @@ void session::on_client_io(std::uint32_t events) {
     }
   }
   client_.state.on_events(events);
+  if (phase_ == phase::reading_proxy_header) return read_proxy_header();
   if (phase_ != phase::forwarding) return;  // data waits in the kernel until the target is connected
   last_activity_ = owner_.loop().now();
   forward();
@@ -203,7 +217,71 @@ void session::abort(const net::pump& failed, bool upstream) {
   close(!reset ? end_reason::error : client_side ? end_reason::client_reset : end_reason::target_reset);
 }
 
+void session::read_proxy_header() {
+  if (!client_.state.readable) return;
+  auto& ctx = owner_.forwarding();
+  // Peek, so that only the header's own bytes are consumed and whatever follows
+  // stays in the kernel for the pump.
+  constexpr std::size_t max_header = 16 + 4096;
+  auto n = ::recv(client_.fd.get(), ctx.buffer, std::min(ctx.buffer_size, max_header), MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      client_.state.readable = false;
+      return;
+    }
+    return close(errno == ECONNRESET ? end_reason::client_reset : end_reason::error);
+  }
+  if (n == 0) return close(end_reason::client_closed);
+  auto bytes = std::span(reinterpret_cast<const std::uint8_t*>(ctx.buffer), static_cast<std::size_t>(n));
+  auto result = proxy_protocol::decode(bytes);
+  if (std::holds_alternative<proxy_protocol::need_more>(result)) {
+    // All there is has been seen; the next arrival raises a new edge.
+    client_.state.readable = false;
+    if (client_.state.peer_closed) close(end_reason::client_closed);
+    return;
+  }
+  if (const auto* bad = std::get_if<proxy_protocol::error>(&result)) {
+    spdlog::debug("listener {}: bad PROXY protocol header from {}: {}", listener_.name, client_address_.to_string(),
+                  bad->message);
+    return close(end_reason::error);
+  }
+  const auto& done = std::get<proxy_protocol::complete>(result);
+  if (::recv(client_.fd.get(), ctx.buffer, done.consumed, MSG_DONTWAIT) != static_cast<ssize_t>(done.consumed))
+    return close(end_reason::error);
+  const auto& header = done.header;
+  // LOCAL (the front balancer's own health check) and UNKNOWN keep the
+  // connection's real addresses, as the specification says.
+  if (header.command == proxy_protocol::proxy_command::proxy && header.source.size() != 0) {
+    client_address_ = header.source;
+    proxied_local_ = std::make_unique<net::endpoint>(header.destination);
+  }
+  owner_.loop().timers().cancel(*this);
+  phase_ = phase::connecting;
+  connect_next();
+}
+
+net::endpoint session::local_address() const {
+  if (proxied_local_) return *proxied_local_;
+  return client_.fd ? net::local_endpoint(client_.fd.get()) : net::endpoint{};
+}
+
+void session::send_proxy_header() {
+  auto mode = targets_.group().proxy_protocol;
+  if (mode == config::proxy_protocol_mode::off) return;
+  auto version =
+      mode == config::proxy_protocol_mode::v1 ? proxy_protocol::protocol_version::v1 : proxy_protocol::protocol_version::v2;
+  auto header = proxy_protocol::make_tcp_header(version, client_address_, local_address());
+  std::array<std::uint8_t, 256> out{};
+  auto n = proxy_protocol::encode(header, out);
+  if (n != 0) upstream_.prepend(out.data(), n);
+}
+
 void session::on_timer() {
+  if (phase_ == phase::reading_proxy_header) {
+    spdlog::debug("listener {}: no PROXY protocol header from {} within {}s", listener_.name,
+                  client_address_.to_string(), proxy_header_timeout.count());
+    return close(end_reason::error);
+  }
   if (phase_ == phase::connecting && !target_.fd) {  // waited for a free descriptor
     connect_next();
     return;
@@ -241,7 +319,7 @@ void session::log_connection(end_reason reason) {
   r.listener = listener_.name;
   r.target_group = targets_.group().name;
   r.client = client_address_;
-  if (client_.fd) r.local = net::local_endpoint(client_.fd.get());
+  r.local = local_address();
   if (connected_) r.target = &targets_.group().targets[tried_[attempts_ - 1]];
   r.attempts = attempts_;
   r.bytes_from_client = upstream_.bytes();

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 
 #include "ingress/connection_log.hpp"
 #include "net/endpoint.hpp"
@@ -38,7 +39,10 @@ class session final : public net::retirable, private net::timer {
   session* next = nullptr;
 
  private:
-  enum class phase : std::uint8_t { connecting, forwarding, closed };
+  enum class phase : std::uint8_t { reading_proxy_header, connecting, forwarding, closed };
+
+  // How long a client behind accept_proxy_protocol may take to send its header.
+  static constexpr std::chrono::seconds proxy_header_timeout{5};
 
   struct side final : net::io_handler {
     session* owner = nullptr;
@@ -51,6 +55,9 @@ class session final : public net::retirable, private net::timer {
   void on_target_io(std::uint32_t events);
   void on_timer() override;
 
+  void read_proxy_header();
+  void send_proxy_header();
+  net::endpoint local_address() const;
   void connect_next();
   void connect_failed();
   void on_connected();
@@ -64,7 +71,10 @@ class session final : public net::retirable, private net::timer {
   worker& owner_;
   listener_shared& listener_;
   target_picker& targets_;
-  net::endpoint client_address_;
+  net::endpoint client_address_;  // the peer, or the client a PROXY header named
+  // The address the client reached, as a received PROXY header said; only then
+  // (it costs 128 bytes, so idle connections without it don't pay).
+  std::unique_ptr<net::endpoint> proxied_local_;
   side client_;
   side target_;
   net::pump upstream_;    // client -> target

@@ -27,6 +27,7 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
   }
   snapshot->connect_timeout = group.connect_timeout;
   snapshot->connect_retries = group.connect_retries;
+  snapshot->proxy_protocol = group.proxy_protocol;
   snapshot->balancing.kind = to_kind(group.balance);
   snapshot->balancing.maglev_table_size = group.maglev_table_size;
   if (group.balance == config::algorithm::maglev)

@@ -24,6 +24,7 @@ struct target_group_snapshot {
   std::chrono::milliseconds connect_timeout{};
   std::uint32_t connect_retries = 0;
   lb::balancer_options balancing;
+  config::proxy_protocol_mode proxy_protocol = config::proxy_protocol_mode::off;
 
   static std::shared_ptr<const target_group_snapshot> from_config(const config::target_group& group);
 };

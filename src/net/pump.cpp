@@ -28,6 +28,13 @@ pump::~pump() {
   if (pipe_owner_) pipe_owner_->discard(pipe_);
 }
 
+void pump::prepend(const void* data, std::size_t size) {
+  held_data_.reset(new char[size]);
+  std::memcpy(held_data_.get(), data, size);
+  held_offset_ = 0;
+  held_ = static_cast<std::uint32_t>(size);
+}
+
 pump::status pump::fail(int err, bool reading) {
   errno_ = err;
   failed_reading_ = reading;

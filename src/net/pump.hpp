@@ -62,6 +62,10 @@ class pump {
   pump& operator=(const pump&) = delete;
   ~pump();
 
+  // Queues bytes to send before anything read from the source (a PROXY
+  // protocol header). Only before the first run().
+  void prepend(const void* data, std::size_t size);
+
   // Moves as much as possible now. Call again after any readiness change.
   // reverse_finished: the other direction has ended, so on EOF the connection
   // closes and the shutdown(SHUT_WR) a half-close needs can be skipped.

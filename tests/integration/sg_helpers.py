@@ -497,7 +497,11 @@ class Nginx:
     per address: GET / answers 'backend-<ip>\\n', /files/<name> serves the
     files in files_dir."""
 
-    def __init__(self, workdir: Path, ports: PortAllocator, ips, files_dir: Path):
+    def __init__(self, workdir: Path, ports: PortAllocator, ips, files_dir: Path,
+                 proxy_protocol: bool = False):
+        """proxy_protocol: listen with nginx's `proxy_protocol` (v1 and v2) and
+        answer GET / with the client address the header carried, 'ip:port\\n'."""
+        self.proxy_protocol = proxy_protocol
         if not os.access(NGINX, os.X_OK):
             raise RuntimeError(f"nginx not found at {NGINX}")
         self.dir = workdir
@@ -528,12 +532,16 @@ class Nginx:
         servers = []
         for ip in self.ips:
             listen = f"[{ip}]:{self.ports[ip]}" if ":" in ip else f"{ip}:{self.ports[ip]}"
+            body = f"backend-{ip}"
+            if self.proxy_protocol:
+                listen += " proxy_protocol"
+                body = "$proxy_protocol_addr:$proxy_protocol_port"
             servers.append(f"""
     server {{
         listen {listen};
         location = / {{
             default_type text/plain;
-            return 200 "backend-{ip}\\n";
+            return 200 "{body}\\n";
         }}
         location /files/ {{
             alias {files_dir}/;

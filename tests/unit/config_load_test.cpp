@@ -11,6 +11,7 @@ namespace {
 
 using testing::has_error;
 using testing::has_only_error;
+using testing::all_errors;
 using testing::load;
 using testing::loopback_only;
 using namespace std::chrono_literals;
@@ -456,6 +457,29 @@ TEST(config_load, real_is_local_address) {
   EXPECT_TRUE(is_local_address(*net::endpoint::parse("0.0.0.0:80")));
   EXPECT_TRUE(is_local_address(*net::endpoint::parse("[::]:80")));
   EXPECT_FALSE(is_local_address(*net::endpoint::parse("192.0.2.1:80")));  // TEST-NET-1, never assigned
+}
+
+TEST(config_load, proxy_protocol_keys) {
+  constexpr const char* base =
+      "[[listener]]\nname = \"l\"\nbind = [\"127.0.0.1:80\"]\ntarget_group = \"g\"\n%s\n"
+      "[[target_group]]\nname = \"g\"\ntargets = [\"10.0.0.1:80\"]\n%s\n";
+  auto make = [&](const char* listener_extra, const char* group_extra) {
+    char text[512];
+    std::snprintf(text, sizeof text, base, listener_extra, group_extra);
+    return std::string(text);
+  };
+  auto ok = load(make("accept_proxy_protocol = true", "proxy_protocol = \"v2\""));
+  ASSERT_TRUE(ok.ok()) << all_errors(ok);
+  EXPECT_TRUE(ok.value->listeners[0].accept_proxy_protocol);
+  EXPECT_EQ(ok.value->target_groups[0].proxy_protocol, proxy_protocol_mode::v2);
+  auto defaults = load(make("", ""));
+  ASSERT_TRUE(defaults.ok()) << all_errors(defaults);
+  EXPECT_FALSE(defaults.value->listeners[0].accept_proxy_protocol);
+  EXPECT_EQ(defaults.value->target_groups[0].proxy_protocol, proxy_protocol_mode::off);
+  EXPECT_TRUE(has_only_error(load(make("accept_proxy_protocol = \"yes\"", "")), 5, 25,
+                             "accept_proxy_protocol: expected true or false, got a string"));
+  EXPECT_TRUE(has_only_error(load(make("", "proxy_protocol = \"v3\"")), 9, 18,
+                             "proxy_protocol: expected one of off, v1, v2; got \"v3\""));
 }
 
 }  // namespace
