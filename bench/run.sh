@@ -9,6 +9,8 @@
 #
 # Everything listens on 127.0.0.0/8 only. Every peer and client is started by
 # this script, bounded in time, and stopped on exit (trap EXIT).
+# Word splitting of $(...) is intended where it yields pid or tick lists.
+# shellcheck disable=SC2046,SC2207
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -136,11 +138,13 @@ done
 # if it splices). We cannot raise the hard limit; use all of it.
 ulimit -n "$(ulimit -Hn)"
 NOFILE=$(ulimit -n)
-if ((2 * IDLE_CONNS + 500 > NOFILE)); then
-  IDLE_CONNS=$(((NOFILE - 500) / 2))
+if ((2 * IDLE_CONNS + 2600 > NOFILE)); then
+  IDLE_CONNS=$(((NOFILE - 2600) / 2))
   log "warning: fd limit $NOFILE: --idle-conns lowered to $IDLE_CONNS"
 fi
-HAPROXY_MAXCONN=$(((NOFILE - 600) / 2))
+# With splice HAProxy also reserves 2 fds per pipe (maxpipes, default maxconn/4).
+HAPROXY_MAXPIPES=$((HAPROXY_SPLICE ? 1000 : 0))
+HAPROXY_MAXCONN=$(((NOFILE - 600 - 2 * HAPROXY_MAXPIPES) / 2))
 NGINX_WORKER_CONNS=$((NOFILE - 200))
 
 HTTP_PORT=$((PORT_BASE + 80))
@@ -459,6 +463,7 @@ write_haproxy_cfg() {
 global
   nbthread 1
   maxconn $HAPROXY_MAXCONN
+$( ((HAPROXY_SPLICE)) && echo "  maxpipes $HAPROXY_MAXPIPES")
 defaults
   mode tcp
   maxconn $HAPROXY_MAXCONN
