@@ -4,12 +4,16 @@
 #include "config/load.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <span>
 #include <toml++/toml.h>
 
 #include "config/read_file.hpp"
 #include "config/rules.hpp"
+#include "ingress/health/check_schedule.hpp"
+#include "ingress/health/health_state.hpp"
+#include "ingress/health/http_probe_codec.hpp"
 
 namespace staticgate::config {
 
@@ -60,8 +64,14 @@ constexpr std::string_view listener_keys[] = {"name",           "bind",         
                                               "accept_proxy_protocol"};
 constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
                                            "connect_timeout", "connect_retries", "targets",
-                                           "proxy_protocol"};
+                                           "proxy_protocol",  "health_check"};
 constexpr std::string_view target_keys[] = {"address", "weight"};
+constexpr std::string_view health_check_keys[] = {
+    "protocol",         "interval",      "timeout",   "jitter", "healthy_threshold", "unhealthy_threshold",
+    "passive_failures", "start_healthy", "fail_open", "port",   "method",            "path",
+    "host",             "expected_status"};
+// Keys that only mean something to an HTTP probe.
+constexpr std::string_view http_only_keys[] = {"method", "path", "host", "expected_status"};
 
 constexpr choice<std::string_view> log_levels[] = {
     {"trace", "trace"}, {"debug", "debug"}, {"info", "info"}, {"warn", "warn"}, {"error", "error"}};
@@ -74,6 +84,15 @@ constexpr choice<proxy_protocol_mode> proxy_protocol_modes[] = {{"off", proxy_pr
 constexpr choice<algorithm> algorithms[] = {{"round_robin", algorithm::round_robin},
                                             {"least_connections", algorithm::least_connections},
                                             {"maglev", algorithm::maglev}};
+constexpr choice<health_protocol> health_protocols[] = {{"tcp", health_protocol::tcp},
+                                                        {"http", health_protocol::http}};
+
+// Shortest text that reads back as the same double: 0.7, 1e+100, nan.
+std::string number_text(double value) {
+  char buffer[64];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return ec == std::errc() ? std::string(buffer, end) : "?";
+}
 
 // One pass over one document. Readers record a diagnostic and return nullopt
 // on a bad value, then carry on with the next key.
@@ -125,6 +144,8 @@ class loader {
   void read_targets(const toml::node& node, const std::string& ctx, target_group& out);
   void read_maglev_table_size(const toml::table& table, std::size_t target_count,
                               const std::string& ctx, target_group& out);
+  void read_health_check(const toml::node& node, const std::string& ctx, target_group& out);
+  void read_http_probe(const toml::table& table, const std::string& hc, health_check& out);
   void check_group_references();
 
   std::string source_;
@@ -431,6 +452,7 @@ void loader::read_group(const toml::table& table, std::size_t index) {
     if (const auto* array = n->as_array()) target_count = array->size();
   }
   read_maglev_table_size(table, target_count, ctx, out);
+  if (const auto* n = table.get("health_check")) read_health_check(*n, ctx, out);
   config_.target_groups.push_back(std::move(out));
 }
 
@@ -498,6 +520,152 @@ void loader::read_maglev_table_size(const toml::table& table, std::size_t target
     error(node ? where(*node) : where(table),
           what + ": must be greater than the number of targets (" + std::to_string(target_count) +
               "), got " + std::to_string(out.maglev_table_size) + (node ? "" : " (the default)"));
+  }
+}
+
+// [target_group.health_check] or health_check = { ... }. Its presence turns
+// checking on, so an empty table means "check with the defaults". Each key is
+// checked on its own, then the schedule as a whole (timeout against interval
+// and jitter) once its parts are valid.
+void loader::read_health_check(const toml::node& node, const std::string& ctx, target_group& out) {
+  const auto* table = node.as_table();
+  if (!table) {
+    error(where(node), label(ctx, "health_check") +
+                           ": expected a table, written [target_group.health_check] or "
+                           "health_check = { ... }, got " + type_phrase(node));
+    return;
+  }
+  reject_unknown_keys(*table, "in [target_group.health_check]", health_check_keys);
+  const std::string hc = label(ctx, "health_check");
+  auto what = [&hc](std::string_view key) { return hc + "." + std::string(key); };
+  health_check result;
+
+  bool protocol_known = true;
+  if (const auto* n = table->get("protocol")) {
+    if (auto v = read_choice(*n, what("protocol"), health_protocols))
+      result.protocol = *v;
+    else
+      protocol_known = false;
+  }
+
+  bool schedule_valid = true;
+  const auto* interval_node = table->get("interval");
+  if (interval_node) {
+    if (auto v = read_positive_duration(*interval_node, what("interval"))) {
+      if (*v > rules::max_health_interval) {
+        error(where(*interval_node), what("interval") + ": must be at most 24h, got " +
+                                         quote(interval_node->as_string()->get()));
+        schedule_valid = false;
+      } else {
+        result.interval = *v;
+      }
+    } else {
+      schedule_valid = false;
+    }
+  }
+  if (const auto* n = table->get("timeout")) {
+    if (auto v = read_positive_duration(*n, what("timeout")))
+      result.timeout = *v;
+    else
+      schedule_valid = false;
+  }
+  const auto* jitter_node = table->get("jitter");
+  if (jitter_node) {
+    std::optional<double> jitter;
+    if (const auto* f = jitter_node->as_floating_point())
+      jitter = f->get();
+    else if (const auto* i = jitter_node->as_integer())
+      jitter = static_cast<double>(i->get());
+    const std::string range = "a number in 0.." + number_text(rules::max_health_jitter);
+    if (!jitter) {
+      error(where(*jitter_node), what("jitter") + ": expected " + range + ", got " + type_phrase(*jitter_node));
+      schedule_valid = false;
+    } else if (!(*jitter >= 0.0 && *jitter <= rules::max_health_jitter)) {  // NaN fails too
+      error(where(*jitter_node), what("jitter") + ": expected " + range + ", got " + number_text(*jitter));
+      schedule_valid = false;
+    } else {
+      result.jitter = *jitter;
+    }
+  }
+  if (schedule_valid) {
+    const health::schedule_options schedule{
+        .interval = result.interval, .timeout = result.timeout, .jitter = result.jitter};
+    if (auto problem = health::validate(schedule)) {
+      // At the timeout key when it is set; else at whatever made the default one too long.
+      position at = where(*table);
+      if (auto it = table->find("timeout"); it != table->end())
+        at = where(it->first);
+      else if (interval_node)
+        at = where(*interval_node);
+      else if (jitter_node)
+        at = where(*jitter_node);
+      error(at, hc + ": " + *problem +
+                    (table->contains("timeout") ? "" : " (timeout is not set; the default is 5s)"));
+    }
+  }
+
+  if (const auto* n = table->get("healthy_threshold"))
+    if (auto v = read_integer(*n, what("healthy_threshold"), 1, rules::max_health_threshold))
+      result.healthy_threshold = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table->get("unhealthy_threshold"))
+    if (auto v = read_integer(*n, what("unhealthy_threshold"), 1, rules::max_health_threshold))
+      result.unhealthy_threshold = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table->get("passive_failures"))
+    if (auto v = read_integer(*n, what("passive_failures"), 0, rules::max_passive_failures))
+      result.passive_failures = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table->get("start_healthy"))
+    if (auto v = read_bool(*n, what("start_healthy"))) result.start_healthy = *v;
+  if (const auto* n = table->get("fail_open"))
+    if (auto v = read_bool(*n, what("fail_open"))) result.fail_open = *v;
+  if (const auto* n = table->get("port"))
+    if (auto v = read_integer(*n, what("port"), 1, 65535)) result.port = static_cast<std::uint16_t>(*v);
+  // The ranges above already keep the thresholds valid; this catches a rule
+  // added to the state machine later.
+  const health::health_options state{.healthy_threshold = result.healthy_threshold,
+                                     .unhealthy_threshold = result.unhealthy_threshold,
+                                     .passive_failures = result.passive_failures,
+                                     .start_healthy = result.start_healthy};
+  if (auto problem = health::validate(state)) error(where(*table), hc + ": " + *problem);
+
+  if (result.protocol == health_protocol::http) {
+    read_http_probe(*table, hc, result);
+  } else if (protocol_known) {
+    for (auto&& [key, value] : *table) {
+      if (std::find(std::begin(http_only_keys), std::end(http_only_keys), key.str()) != std::end(http_only_keys))
+        error(where(key), what(key.str()) + ": only for protocol = \"http\"");
+    }
+  }
+  out.health = std::move(result);
+}
+
+// method, path, host and expected_status. Each is checked alone (with valid
+// values for the others) so that the message lands on the key at fault.
+void loader::read_http_probe(const toml::table& table, const std::string& hc, health_check& out) {
+  auto what = [&hc](std::string_view key) { return hc + "." + std::string(key); };
+  auto check = [&](std::string_view key, auto set_field, std::string& field) {
+    const auto* n = table.get(key);
+    if (!n) return;
+    auto v = read_string(*n, what(key));
+    if (!v) return;
+    health::http_probe_request request{.method = "GET", .path = "/", .host = "localhost"};
+    set_field(request, *v);
+    if (auto problem = health::validate(request))
+      error(where(*n), what(key) + ": " + *problem);
+    else
+      field = *v;
+  };
+  check("method", [](health::http_probe_request& r, const std::string& v) { r.method = v; }, out.method);
+  check("path", [](health::http_probe_request& r, const std::string& v) { r.path = v; }, out.path);
+  // host = "" is an error rather than "the target's address": leave the key out for that.
+  check("host", [](health::http_probe_request& r, const std::string& v) { r.host = v; }, out.host);
+  if (const auto* n = table.get("expected_status")) {
+    if (auto v = read_string(*n, what("expected_status"))) {
+      std::string problem;
+      if (health::status_ranges::parse(*v, problem))
+        out.expected_status = *v;
+      else
+        error(where(*n), what("expected_status") + ": " + problem);
+    }
   }
 }
 

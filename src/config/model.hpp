@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,28 @@ enum class forwarding_mode { automatic, splice, copy };
 // Off by default: a target that does not expect it (an AWS ALB) rejects it.
 enum class proxy_protocol_mode { off, v1, v2 };
 
+enum class health_protocol { tcp, http };
+
+// [target_group.health_check]: active probes plus passive detection. Absent:
+// every target is always eligible (connect retries still skip dead ones).
+struct health_check {
+  health_protocol protocol = health_protocol::tcp;
+  duration interval{std::chrono::seconds(10)};
+  duration timeout{std::chrono::seconds(5)};
+  double jitter = 0.1;  // each interval is interval * (1 +- jitter)
+  std::uint32_t healthy_threshold = 3;
+  std::uint32_t unhealthy_threshold = 3;
+  std::uint32_t passive_failures = 5;  // consecutive connect failures of real traffic; 0 = off
+  bool start_healthy = true;
+  bool fail_open = true;  // when no target is healthy, send to all (as NLB does)
+  std::uint16_t port = 0;  // probe this port instead of the target's; 0 = the target's
+  // http only:
+  std::string method = "GET";
+  std::string path = "/";
+  std::string host;                        // Host header; empty = the target's ip:port
+  std::string expected_status = "200-399"; // "200", "200-299", "200,204,300-399"
+};
+
 struct target {
   net::endpoint address;
   std::uint32_t weight = 1;  // 1..256
@@ -39,6 +62,7 @@ struct target_group {
   // Further targets tried when a connect fails before any byte was forwarded.
   std::uint32_t connect_retries = 2;
   proxy_protocol_mode proxy_protocol = proxy_protocol_mode::off;
+  std::optional<health_check> health;
 };
 
 struct listener {

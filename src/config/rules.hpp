@@ -2,6 +2,7 @@
 // its error messages and the documentation agree.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -16,6 +17,14 @@ inline constexpr std::int64_t max_weight = 256;
 // is far more than needed for even distribution and bounds the memory used.
 inline constexpr std::int64_t max_maglev_table_size = 1'000'003;
 inline constexpr std::size_t max_name_length = 64;
+
+// [target_group.health_check]. The interval and jitter bounds are the ones
+// health::validate(schedule_options) enforces; they are checked here too so the
+// error points at the key at fault.
+inline constexpr std::chrono::milliseconds max_health_interval = std::chrono::hours(24);
+inline constexpr double max_health_jitter = 0.5;
+inline constexpr std::int64_t max_health_threshold = 100;
+inline constexpr std::int64_t max_passive_failures = 1000;
 
 // Listener and target group names: [A-Za-z0-9_.-]{1,64}. Narrow on purpose,
 // because names appear in metric labels, log lines and admin API paths.

@@ -72,6 +72,24 @@ server::server(const config::config& cfg, unsigned workers)
     }
     workers_.push_back(std::move(wk));
   }
+  for (std::size_t g = 0; g < cfg.target_groups.size(); ++g) {
+    const auto& settings = cfg.target_groups[g].health;
+    if (!settings) continue;
+    // The checker publishes to every worker's picker on that worker's thread.
+    auto publish = [this, g](std::vector<bool> eligible) {
+      for (auto& w : workers_) {
+        auto* picker = &w->picker(g);
+        w->loop().post([picker, eligible] { picker->set_eligible(eligible); });
+      }
+    };
+    checkers_.push_back(std::make_unique<health::group_checker>(control_, groups_[g], *settings, publish));
+    auto* checker = checkers_.back().get();
+    for (auto& w : workers_) {
+      w->picker(g).set_connect_reporter([this, checker](std::size_t target, bool success) {
+        control_.post([checker, target, success] { checker->report_connect(target, success); });
+      });
+    }
+  }
   for (const auto& l : cfg.listeners) {
     const auto* g = cfg.find_group(l.target_group);
     for (const auto& address : l.binds)
@@ -84,13 +102,25 @@ server::~server() { stop(); }
 
 void server::start() {
   for (auto& w : workers_) w->start();
+  for (auto& c : checkers_) control_.post([checker = c.get()] { checker->start(); });
+  control_thread_ = std::thread([this] {
+    try {
+      control_.run();
+    } catch (const std::exception& e) {
+      spdlog::critical("control loop failed: {}", e.what());
+      std::terminate();
+    }
+  });
   spdlog::info("staticgate running with {} worker(s)", workers_.size());
 }
 
 void server::stop() {
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
+  control_.stop();
+  if (control_thread_.joinable()) control_thread_.join();
   workers_.clear();
+  checkers_.clear();
 }
 
 }  // namespace staticgate::ingress

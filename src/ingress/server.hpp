@@ -3,9 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "config/model.hpp"
+#include "ingress/health/group_checker.hpp"
 #include "ingress/listener.hpp"
 #include "ingress/target_group.hpp"
 #include "ingress/worker.hpp"
@@ -31,7 +33,11 @@ class server {
   std::vector<std::shared_ptr<const target_group_snapshot>> groups_;
   std::vector<std::unique_ptr<listener_shared>> listeners_;
   net::unique_fd connection_log_;  // declared before workers_: they borrow it
-  std::vector<std::unique_ptr<worker>> workers_;
+  // The control thread: health checking (later: discovery, admin API).
+  net::event_loop control_;
+  std::thread control_thread_;
+  std::vector<std::unique_ptr<health::group_checker>> checkers_;
+  std::vector<std::unique_ptr<worker>> workers_;  // destroyed first: they post to control_
 };
 
 }  // namespace staticgate::ingress

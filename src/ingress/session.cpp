@@ -105,6 +105,7 @@ void session::connect_next() {
       }
       spdlog::debug("listener {}: connect to {} failed: {}", listener_.name, group.targets[*choice].to_string(),
                     ec.message());
+      targets_.report_connect(*choice, false);
       continue;
     }
     target_.state = net::socket_state{};
@@ -133,6 +134,7 @@ void session::uncount() {
 }
 
 void session::connect_failed() {
+  targets_.report_connect(tried_[attempts_ - 1], false);
   uncount();
   owner_.loop().timers().cancel(*this);
   target_.fd.reset();  // closing also removes it from epoll
@@ -143,6 +145,7 @@ void session::connect_failed() {
 void session::on_connected() {
   phase_ = phase::forwarding;
   connected_ = true;
+  targets_.report_connect(tried_[attempts_ - 1], true);
   send_proxy_header();
   target_.state.writable = true;
   last_activity_ = owner_.loop().now();

@@ -39,12 +39,20 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
 target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group)
     : group_(std::move(group)),
       balancer_(lb::make_balancer(group_->balancing, group_->weights, group_->keys)),
-      available_(group_->targets.size(), true) {}
+      eligible_(group_->targets.size(), true),
+      available_(group_->targets.size(), true),
+      failing_(group_->targets.size(), false) {}
+
+void target_picker::set_eligible(const std::vector<bool>& eligible) {
+  if (eligible.size() != eligible_.size()) return;
+  eligible_ = eligible;
+  available_ = eligible;
+}
 
 std::optional<std::size_t> target_picker::pick(std::uint64_t client_key, std::span<const std::uint16_t> tried) {
   for (auto i : tried) available_[i] = false;
   auto choice = balancer_->pick(client_key, available_);
-  for (auto i : tried) available_[i] = true;
+  for (auto i : tried) available_[i] = eligible_[i];
   return choice;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -40,10 +41,29 @@ class target_picker {
   void on_open(std::size_t target) { balancer_->on_connection_open(target); }
   void on_close(std::size_t target) { balancer_->on_connection_close(target); }
 
+  // Health checking's verdict: which targets may get new connections.
+  void set_eligible(const std::vector<bool>& eligible);
+  bool eligible(std::size_t target) const { return eligible_[target]; }
+
+  // Passive health: real traffic's connect outcomes go to the health checker
+  // (on another thread) through `reporter`. To keep the hot path free of
+  // cross-thread traffic, successes are reported only after a failure.
+  using connect_reporter = std::function<void(std::size_t target, bool success)>;
+  void set_connect_reporter(connect_reporter reporter) { reporter_ = std::move(reporter); }
+  void report_connect(std::size_t target, bool success) {
+    if (!reporter_) return;
+    if (success && !failing_[target]) return;
+    failing_[target] = !success;
+    reporter_(target, success);
+  }
+
  private:
   std::shared_ptr<const target_group_snapshot> group_;
   std::unique_ptr<lb::balancer> balancer_;
-  std::vector<bool> available_;  // scratch, reused for every pick
+  std::vector<bool> eligible_;   // from health checking; all true without it
+  std::vector<bool> available_;  // eligible_ minus the targets tried (scratch)
+  std::vector<bool> failing_;    // per target: a connect failed since the last success
+  connect_reporter reporter_;
 };
 
 }  // namespace staticgate::ingress

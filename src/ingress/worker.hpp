@@ -28,6 +28,8 @@ class worker {
   // Set-up, before start(): the picker for a group, and a listening socket.
   target_picker& add_group(std::shared_ptr<const target_group_snapshot> group);
   void add_listener(listener_shared& shared, target_picker& targets, net::unique_fd fd);
+  // The picker of the i-th group added.
+  target_picker& picker(std::size_t group_index) { return *groups_[group_index]; }
 
   void start();
   void stop();  // thread-safe

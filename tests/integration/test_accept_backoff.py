@@ -16,7 +16,8 @@ from test_limits import open_served, served_within
 
 def test_emfile_pauses_accepting_then_recovers(tcp_server, simple_gate):
     srv = tcp_server("127.0.1.4", h.hold_handler, name="hold")
-    sg, addr = simple_gate([h.fmt_addr("127.0.1.4", srv.port)], workers=1)
+    # Accepted clients wait for a descriptor at most connect_timeout: longer than this test's 3 s.
+    sg, addr = simple_gate([h.fmt_addr("127.0.1.4", srv.port)], workers=1, group={"connect_timeout": "10s"})
     assert srv.wait_active(lambda n: n == 0)
 
     in_use = sum(sg.fd_kinds().values())

@@ -245,7 +245,7 @@ targets = ["10.0.0.1:1"]
   EXPECT_TRUE(has_error(result, 1, 1, "listener \"web\": missing required key \"bind\""));
   EXPECT_TRUE(has_error(result, 3, 1,
                         "unknown key \"bnd\" in [[listener]] (expected one of: name, bind, "
-                        "target_group, max_connections, idle_timeout, backlog)"));
+                        "target_group, max_connections, idle_timeout, backlog, accept_proxy_protocol)"));
 }
 
 TEST(config_load, missing_listener_keys_point_at_the_header) {
