@@ -15,6 +15,10 @@ namespace staticgate::ingress {
 
 listener_socket::listener_socket(worker& owner, listener_shared& shared, target_picker& targets, net::unique_fd fd)
     : owner_(owner), shared_(shared), targets_(targets), fd_(std::move(fd)), backoff_timer_([this] {
+        if (owner_.has_descriptor_waiters()) {
+          owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
+          return;
+        }
         backing_off_ = false;
         accept_all();
       }) {}
@@ -25,7 +29,8 @@ void listener_socket::on_io(std::uint32_t) {
 
 void listener_socket::accept_all() {
   // Edge-triggered: drain the backlog completely, or we would not hear of it again.
-  while (true) {
+  // A pause (EMFILE here or in a session) ends the loop; the backoff timer resumes it.
+  while (!backing_off_) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
     int fd = ::accept4(fd_.get(), reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);

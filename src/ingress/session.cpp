@@ -98,6 +98,8 @@ void session::connect_next() {
         owner_.pause_accepting(std::strerror(ec.value()));
         if (resource_waits_ < max_resource_waits(group)) {
           ++resource_waits_;
+          if (!waiting_for_descriptor_) owner_.descriptor_wait_begins();
+          waiting_for_descriptor_ = true;
           owner_.loop().timers().schedule(*this, owner_.loop().now() + resource_wait);
           return;
         }
@@ -108,6 +110,7 @@ void session::connect_next() {
       targets_.report_connect(*choice, false);
       continue;
     }
+    end_descriptor_wait();
     target_.state = net::socket_state{};
     target_.state.fd = fd.get();
     target_.fd = std::move(fd);
@@ -304,8 +307,14 @@ void session::on_timer() {
   close(end_reason::idle_timeout);
 }
 
+void session::end_descriptor_wait() {
+  if (waiting_for_descriptor_) owner_.descriptor_wait_ends();
+  waiting_for_descriptor_ = false;
+}
+
 void session::close(end_reason reason) {
   if (phase_ == phase::closed) return;
+  end_descriptor_wait();
   if (owner_.log().enabled()) log_connection(reason);
   uncount();
   phase_ = phase::closed;

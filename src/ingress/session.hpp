@@ -61,7 +61,8 @@ class session final : public net::retirable, private net::timer {
   void connect_next();
   void connect_failed();
   void on_connected();
-  void uncount();  // the balancer's on_close for the current attempt, once
+  void uncount();
+  void end_descriptor_wait();  // the balancer's on_close for the current attempt, once
   void forward();
   void abort(const net::pump& failed, bool upstream);
   void log_connection(end_reason reason);
@@ -88,7 +89,8 @@ class session final : public net::retirable, private net::timer {
   phase phase_ = phase::connecting;
   std::uint8_t first_fin_ = 0;  // 1: the client ended its direction first, 2: the target
   bool connected_ = false;      // a connect to tried_[attempts_-1] succeeded
-  bool counted_ = false;   // the balancer counts a connection to tried_[attempts_-1]
+  bool counted_ = false;
+  bool waiting_for_descriptor_ = false;  // counted in worker::descriptor_wait_begins   // the balancer counts a connection to tried_[attempts_-1]
   bool deferred_ = false;  // queued with event_loop::defer: retire only after it ran
 };
 

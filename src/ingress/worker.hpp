@@ -44,6 +44,12 @@ class worker {
   // for a moment, so waiting clients stay in the backlog instead of being
   // accepted only to be dropped.
   void pause_accepting(const char* why);
+  // Sessions accepted but waiting for a descriptor to connect out with. While
+  // there are any, listeners stay paused: accepting more clients would take
+  // the very descriptors those sessions need, and none would ever be served.
+  void descriptor_wait_begins() { ++descriptor_waiters_; }
+  void descriptor_wait_ends() { --descriptor_waiters_; }
+  bool has_descriptor_waiters() const { return descriptor_waiters_ != 0; }
 
   // Live sessions, so that shutdown can free them (and later: drain, metrics).
   void link(session* s);
@@ -63,6 +69,7 @@ class worker {
   std::vector<std::unique_ptr<listener_socket>> listeners_;
   session* sessions_ = nullptr;  // intrusive list head
   std::size_t session_count_ = 0;
+  std::size_t descriptor_waiters_ = 0;
   std::thread thread_;
 };
 
