@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -37,6 +38,30 @@ void raise_open_files_limit() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// Stops accepting and waits until the established connections have ended, the
+// grace period is over, or a second SIGTERM/SIGINT says not to wait.
+void drain(ingress::server& server, std::chrono::milliseconds grace, const sigset_t& signals) {
+  server.stop_accepting();
+  auto active = server.active_connections();
+  if (active == 0) return;
+  spdlog::info("draining {} connection(s) for up to {} ms (send the signal again to stop now)", active, grace.count());
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while ((active = server.active_connections()) != 0) {
+    auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      spdlog::warn("shutdown grace over: closing {} connection(s)", active);
+      return;
+    }
+    timespec wait{0, 100'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &wait);
+    if (sig == SIGTERM || sig == SIGINT) {
+      spdlog::warn("second signal: closing {} connection(s) now", active);
+      return;
+    }
+  }
+  spdlog::info("all connections ended");
 }
 
 int run(const std::string& path, unsigned workers_flag, const std::string& log_level_flag) {
@@ -75,6 +100,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
       spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    drain(server, cfg.global.shutdown_grace, signals);
     server.stop();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -57,8 +57,10 @@ struct choice {
   T value;
 };
 
-constexpr std::string_view root_keys[] = {"global", "listener", "target_group"};
-constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log"};
+constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group"};
+constexpr std::string_view admin_keys[] = {"listen"};
+constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log",
+                                            "shutdown_grace"};
 constexpr std::string_view listener_keys[] = {"name",           "bind",         "target_group",
                                               "max_connections", "idle_timeout", "backlog",
                                               "accept_proxy_protocol"};
@@ -130,6 +132,7 @@ class loader {
                                            std::int64_t low, std::int64_t high);
   std::optional<std::string> read_string(const toml::node& node, const std::string& what);
   std::optional<duration> read_positive_duration(const toml::node& node, const std::string& what);
+  void read_admin(const toml::node& node);
   template <typename T, std::size_t N>
   std::optional<T> read_choice(const toml::node& node, const std::string& what,
                                const choice<T> (&choices)[N]);
@@ -161,6 +164,7 @@ class loader {
 load_result loader::run(const toml::table& root) {
   reject_unknown_keys(root, "at top level", root_keys);
   if (const auto* global = root.get("global")) read_global(*global);
+  if (const auto* admin = root.get("admin")) read_admin(*admin);
 
   const auto* listeners = root.get("listener");
   if (listeners) {
@@ -333,6 +337,23 @@ std::optional<std::string> loader::read_name(const toml::table& table, const std
   return name;
 }
 
+void loader::read_admin(const toml::node& node) {
+  const auto* table = node.as_table();
+  if (!table) {
+    error(where(node), "admin: expected a table, written [admin], got " + type_phrase(node));
+    return;
+  }
+  reject_unknown_keys(*table, "in [admin]", admin_keys);
+  config_.admin.enabled = true;
+  if (const auto* n = table->get("listen")) {
+    if (auto address = read_endpoint(*n, "admin.listen")) {
+      if (is_local_ && !is_local_(*address))
+        error(where(*n), "admin.listen: " + address->to_string() + " is not an address of this host");
+      config_.admin.listen = *address;
+    }
+  }
+}
+
 void loader::read_global(const toml::node& node) {
   const auto* table = node.as_table();
   if (!table) {
@@ -348,6 +369,8 @@ void loader::read_global(const toml::node& node) {
     if (auto v = read_choice(*n, "log_level", log_levels)) global.log_level = std::string(*v);
   if (const auto* n = table->get("forwarding"))
     if (auto v = read_choice(*n, "forwarding", forwarding_modes)) global.forwarding = *v;
+  if (const auto* n = table->get("shutdown_grace"))
+    if (auto v = read_positive_duration(*n, "shutdown_grace")) global.shutdown_grace = *v;
   if (const auto* n = table->get("connection_log")) {
     if (auto v = read_string(*n, "connection_log")) {
       if (v->empty() || (*v != "off" && *v != "stdout" && *v != "stderr" && v->front() != '/'))

@@ -84,10 +84,19 @@ struct global_settings {
   // One JSON line per finished connection: "off", "stdout", "stderr" or an
   // absolute file path (appended to).
   std::string connection_log = "off";
+  // SIGTERM: stop accepting, let connections finish for this long, then close them.
+  duration shutdown_grace{std::chrono::seconds(30)};
+};
+
+// [admin]: /metrics, /healthz and the JSON API. Present = on; loopback by default.
+struct admin_settings {
+  bool enabled = false;
+  net::endpoint listen = *net::endpoint::parse("127.0.0.1:9901");
 };
 
 struct config {
   global_settings global;
+  admin_settings admin;
   std::vector<listener> listeners;
   std::vector<target_group> target_groups;
 

@@ -15,6 +15,7 @@ namespace staticgate::ingress {
 
 listener_socket::listener_socket(worker& owner, listener_shared& shared, target_picker& targets, net::unique_fd fd)
     : owner_(owner), shared_(shared), targets_(targets), fd_(std::move(fd)), backoff_timer_([this] {
+        if (!fd_) return;
         if (owner_.has_descriptor_waiters()) {
           owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
           return;
@@ -65,7 +66,14 @@ void listener_socket::accept_all() {
   }
 }
 
+void listener_socket::close() {
+  backing_off_ = true;
+  owner_.loop().timers().cancel(backoff_timer_);
+  fd_.reset();
+}
+
 void listener_socket::pause(const char* why) {
+  if (!fd_) return;
   if (backing_off_) return;
   spdlog::warn("listener {}: {}: pausing accepts for {} ms", shared_.name, why, accept_backoff.count());
   backing_off_ = true;

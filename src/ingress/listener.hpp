@@ -57,6 +57,8 @@ class listener_socket final : public net::io_handler {
   int fd() const { return fd_.get(); }
   // Stops accepting for accept_backoff; new clients wait in the kernel backlog.
   void pause(const char* why);
+  // Stops accepting for good (shutdown): the socket is closed.
+  void close();
 
  private:
   void accept_all();

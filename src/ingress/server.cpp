@@ -51,7 +51,10 @@ server::server(const config::config& cfg, unsigned workers)
                                  ec.message());
     }
     listeners_.push_back(std::make_unique<listener_shared>(l));
+    listener_configs_.push_back(l);
   }
+  checker_of_group_.assign(groups_.size(), nullptr);
+  for (const auto& g : groups_) drained_.emplace_back(g->targets.size(), false);
   net::listen_options options;
   for (unsigned w = 0; w < workers; ++w) {
     auto wk = std::make_unique<worker>(w, to_forward_mode(cfg.global.forwarding),
@@ -79,11 +82,12 @@ server::server(const config::config& cfg, unsigned workers)
     auto publish = [this, g](std::vector<bool> eligible) {
       for (auto& w : workers_) {
         auto* picker = &w->picker(g);
-        w->loop().post([picker, eligible] { picker->set_eligible(eligible); });
+        w->loop().post([picker, eligible] { picker->set_healthy_set(eligible); });
       }
     };
     checkers_.push_back(std::make_unique<health::group_checker>(control_, groups_[g], *settings, publish));
     auto* checker = checkers_.back().get();
+    checker_of_group_[g] = checker;
     for (auto& w : workers_) {
       w->picker(g).set_connect_reporter([this, checker](std::size_t target, bool success) {
         control_.post([checker, target, success] { checker->report_connect(target, success); });
@@ -114,6 +118,16 @@ void server::start() {
   spdlog::info("staticgate running with {} worker(s)", workers_.size());
 }
 
+void server::stop_accepting() {
+  for (auto& w : workers_) w->stop_accepting();
+}
+
+std::uint64_t server::active_connections() const {
+  std::uint64_t total = 0;
+  for (const auto& l : listeners_) total += l->active.load(std::memory_order_relaxed);
+  return total;
+}
+
 void server::stop() {
   for (auto& w : workers_) w->stop();
   for (auto& w : workers_) w->join();
@@ -121,6 +135,104 @@ void server::stop() {
   if (control_thread_.joinable()) control_thread_.join();
   workers_.clear();
   checkers_.clear();
+}
+
+namespace {
+
+const char* algorithm_name(lb::algorithm_kind kind) {
+  switch (kind) {
+    case lb::algorithm_kind::round_robin: return "round_robin";
+    case lb::algorithm_kind::least_connections: return "least_connections";
+    case lb::algorithm_kind::maglev: return "maglev";
+  }
+  return "round_robin";
+}
+
+template <std::size_t N>
+void add_histogram(histogram_snapshot& out, const histogram<N>& h) {
+  if (out.upper_bounds_us.empty()) {
+    out.upper_bounds_us.assign(h.bounds().begin(), h.bounds().end());
+    out.cumulative.assign(N + 1, 0);
+  }
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i <= N; ++i) {
+    running += h.bucket(i);
+    out.cumulative[i] += running;
+  }
+  out.count += running;
+  out.sum_us += h.sum_us();
+}
+
+}  // namespace
+
+gateway_snapshot server::snapshot() const {
+  gateway_snapshot out;
+  out.version = STATICGATE_VERSION;
+  out.workers = static_cast<unsigned>(workers_.size());
+  out.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  for (std::size_t i = 0; i < listeners_.size(); ++i) {
+    const auto& shared = *listeners_[i];
+    listener_snapshot l;
+    l.name = shared.name;
+    l.target_group = listener_configs_[i].target_group;
+    for (const auto& b : listener_configs_[i].binds) l.binds.push_back(b.to_string());
+    l.max_connections = shared.max_connections;
+    l.active = shared.active.load(std::memory_order_relaxed);
+    l.accepted = shared.accepted.load(std::memory_order_relaxed);
+    l.rejected = shared.rejected.load(std::memory_order_relaxed);
+    out.listeners.push_back(std::move(l));
+  }
+  std::lock_guard lock(drained_mutex_);
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const auto& group = *groups_[g];
+    group_snapshot gs;
+    gs.name = group.name;
+    gs.algorithm = algorithm_name(group.balancing.kind);
+    const auto* checker = checker_of_group_[g];
+    for (std::size_t t = 0; t < group.targets.size(); ++t) {
+      target_snapshot ts;
+      ts.address = group.keys[t];
+      ts.health_checked = checker != nullptr;
+      ts.healthy = checker ? checker->healthy(t) : true;
+      ts.drained = drained_[g][t];
+      ts.eligible = (checker ? checker->eligible(t) : true) && !ts.drained;
+      for (const auto& w : workers_) {
+        const auto& st = w->picker(g).stats(t);
+        ts.active += st.active.get();
+        ts.connections += st.connections.get();
+        ts.connect_failures += st.connect_failures.get();
+        ts.bytes_from_client += st.bytes_from_client.get();
+        ts.bytes_from_target += st.bytes_from_target.get();
+        add_histogram(ts.connect_time, st.connect_time);
+        add_histogram(ts.duration, st.duration);
+      }
+      gs.targets.push_back(std::move(ts));
+    }
+    out.groups.push_back(std::move(gs));
+  }
+  return out;
+}
+
+bool server::set_drained(const std::string& group, const std::string& target_address, bool drained) {
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    if (groups_[g]->name != group) continue;
+    const auto& keys = groups_[g]->keys;
+    for (std::size_t t = 0; t < keys.size(); ++t) {
+      if (keys[t] != target_address) continue;
+      {
+        std::lock_guard lock(drained_mutex_);
+        drained_[g][t] = drained;
+      }
+      spdlog::info("target group {}: target {} {} by hand", group, target_address,
+                   drained ? "drained" : "back in rotation");
+      for (auto& w : workers_) {
+        auto* picker = &w->picker(g);
+        w->loop().post([picker, t, drained] { picker->set_drained(t, drained); });
+      }
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace staticgate::ingress

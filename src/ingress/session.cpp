@@ -108,9 +108,11 @@ void session::connect_next() {
       spdlog::debug("listener {}: connect to {} failed: {}", listener_.name, group.targets[*choice].to_string(),
                     ec.message());
       targets_.report_connect(*choice, false);
+      targets_.stats(*choice).connect_failures.add();
       continue;
     }
     end_descriptor_wait();
+    connect_started_ = owner_.loop().now();
     target_.state = net::socket_state{};
     target_.state.fd = fd.get();
     target_.fd = std::move(fd);
@@ -138,6 +140,7 @@ void session::uncount() {
 
 void session::connect_failed() {
   targets_.report_connect(tried_[attempts_ - 1], false);
+  targets_.stats(tried_[attempts_ - 1]).connect_failures.add();
   uncount();
   owner_.loop().timers().cancel(*this);
   target_.fd.reset();  // closing also removes it from epoll
@@ -149,6 +152,10 @@ void session::on_connected() {
   phase_ = phase::forwarding;
   connected_ = true;
   targets_.report_connect(tried_[attempts_ - 1], true);
+  auto& stats = targets_.stats(tried_[attempts_ - 1]);
+  stats.connections.add();
+  stats.active.inc();
+  stats.connect_time.observe(std::chrono::duration_cast<std::chrono::microseconds>(owner_.loop().now() - connect_started_));
   send_proxy_header();
   target_.state.writable = true;
   last_activity_ = owner_.loop().now();
@@ -200,6 +207,7 @@ void session::forward() {
   if (up == net::pump::status::failed) return abort(upstream_, true);
   auto down = downstream_.run(target_.state, client_.state, ctx, upstream_.finished());
   if (down == net::pump::status::failed) return abort(downstream_, false);
+  account_bytes();
   if (first_fin_ == 0) first_fin_ = upstream_.finished() ? 1 : downstream_.finished() ? 2 : 0;
   if (upstream_.finished() && downstream_.finished())
     return close(first_fin_ == 2 ? end_reason::target_closed : end_reason::client_closed);
@@ -307,6 +315,20 @@ void session::on_timer() {
   close(end_reason::idle_timeout);
 }
 
+// Bytes go into the target's counters as they move, so /metrics shows long
+// transfers progressing rather than jumping at the end.
+void session::account_bytes() {
+  auto& stats = targets_.stats(tried_[attempts_ - 1]);
+  if (auto up = upstream_.bytes(); up != accounted_up_) {
+    stats.bytes_from_client.add(up - accounted_up_);
+    accounted_up_ = up;
+  }
+  if (auto down = downstream_.bytes(); down != accounted_down_) {
+    stats.bytes_from_target.add(down - accounted_down_);
+    accounted_down_ = down;
+  }
+}
+
 void session::end_descriptor_wait() {
   if (waiting_for_descriptor_) owner_.descriptor_wait_ends();
   waiting_for_descriptor_ = false;
@@ -315,6 +337,12 @@ void session::end_descriptor_wait() {
 void session::close(end_reason reason) {
   if (phase_ == phase::closed) return;
   end_descriptor_wait();
+  if (connected_) {
+    auto& stats = targets_.stats(tried_[attempts_ - 1]);
+    stats.active.dec();
+    account_bytes();
+    stats.duration.observe(std::chrono::duration_cast<std::chrono::microseconds>(owner_.loop().now() - started_));
+  }
   if (owner_.log().enabled()) log_connection(reason);
   uncount();
   phase_ = phase::closed;

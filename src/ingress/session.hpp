@@ -62,7 +62,8 @@ class session final : public net::retirable, private net::timer {
   void connect_failed();
   void on_connected();
   void uncount();
-  void end_descriptor_wait();  // the balancer's on_close for the current attempt, once
+  void end_descriptor_wait();
+  void account_bytes();  // the balancer's on_close for the current attempt, once
   void forward();
   void abort(const net::pump& failed, bool upstream);
   void log_connection(end_reason reason);
@@ -82,6 +83,9 @@ class session final : public net::retirable, private net::timer {
   net::pump downstream_;  // target -> client
   net::clock::time_point last_activity_;
   net::clock::time_point started_;
+  net::clock::time_point connect_started_;
+  std::uint64_t accounted_up_ = 0;    // bytes already added to the target's counters
+  std::uint64_t accounted_down_ = 0;
   std::chrono::system_clock::time_point started_wall_;  // only with the connection log on
   std::array<std::uint16_t, max_attempts> tried_{};
   std::uint8_t attempts_ = 0;

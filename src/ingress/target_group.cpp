@@ -39,14 +39,28 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
 target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group)
     : group_(std::move(group)),
       balancer_(lb::make_balancer(group_->balancing, group_->weights, group_->keys)),
+      healthy_set_(group_->targets.size(), true),
+      drained_(group_->targets.size(), false),
       eligible_(group_->targets.size(), true),
       available_(group_->targets.size(), true),
-      failing_(group_->targets.size(), false) {}
+      failing_(group_->targets.size(), false),
+      stats_(new target_stats[group_->targets.size()]) {}
 
-void target_picker::set_eligible(const std::vector<bool>& eligible) {
-  if (eligible.size() != eligible_.size()) return;
-  eligible_ = eligible;
-  available_ = eligible;
+void target_picker::set_healthy_set(const std::vector<bool>& eligible) {
+  if (eligible.size() != healthy_set_.size()) return;
+  healthy_set_ = eligible;
+  recompute_eligible();
+}
+
+void target_picker::set_drained(std::size_t target, bool drained) {
+  if (target >= drained_.size()) return;
+  drained_[target] = drained;
+  recompute_eligible();
+}
+
+void target_picker::recompute_eligible() {
+  for (std::size_t i = 0; i < eligible_.size(); ++i) eligible_[i] = healthy_set_[i] && !drained_[i];
+  available_ = eligible_;
 }
 
 std::optional<std::size_t> target_picker::pick(std::uint64_t client_key, std::span<const std::uint16_t> tried) {

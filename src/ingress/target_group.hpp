@@ -13,6 +13,7 @@
 
 #include "config/model.hpp"
 #include "ingress/lb/balancer.hpp"
+#include "ingress/stats.hpp"
 #include "net/endpoint.hpp"
 
 namespace staticgate::ingress {
@@ -42,8 +43,14 @@ class target_picker {
   void on_close(std::size_t target) { balancer_->on_connection_close(target); }
 
   // Health checking's verdict: which targets may get new connections.
-  void set_eligible(const std::vector<bool>& eligible);
+  void set_healthy_set(const std::vector<bool>& eligible);
+  // Taken out by hand (admin API).
+  void set_drained(std::size_t target, bool drained);
   bool eligible(std::size_t target) const { return eligible_[target]; }
+
+  // This worker's statistics for target i (single writer: this worker).
+  target_stats& stats(std::size_t target) { return stats_[target]; }
+  const target_stats& stats(std::size_t target) const { return stats_[target]; }
 
   // Passive health: real traffic's connect outcomes go to the health checker
   // (on another thread) through `reporter`. To keep the hot path free of
@@ -60,10 +67,15 @@ class target_picker {
  private:
   std::shared_ptr<const target_group_snapshot> group_;
   std::unique_ptr<lb::balancer> balancer_;
-  std::vector<bool> eligible_;   // from health checking; all true without it
+  void recompute_eligible();
+
+  std::vector<bool> healthy_set_;  // from health checking; all true without it
+  std::vector<bool> drained_;
+  std::vector<bool> eligible_;     // healthy_set_ and not drained_
   std::vector<bool> available_;  // eligible_ minus the targets tried (scratch)
   std::vector<bool> failing_;    // per target: a connect failed since the last success
   connect_reporter reporter_;
+  std::unique_ptr<target_stats[]> stats_;
 };
 
 }  // namespace staticgate::ingress

@@ -51,6 +51,12 @@ void worker::start() {
   });
 }
 
+void worker::stop_accepting() {
+  loop_.post([this] {
+    for (auto& l : listeners_) l->close();
+  });
+}
+
 void worker::stop() { loop_.stop(); }
 
 void worker::join() {

@@ -32,6 +32,7 @@ class worker {
   target_picker& picker(std::size_t group_index) { return *groups_[group_index]; }
 
   void start();
+  void stop_accepting();  // thread-safe: closes this worker's listening sockets
   void stop();  // thread-safe
   void join();
 

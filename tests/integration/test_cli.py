@@ -82,9 +82,8 @@ def test_run_exits_zero_on_signal(backends, simple_gate, sig):
 
 
 def test_run_exits_zero_on_sigterm_with_idle_connection_open(backends, simple_gate):
-    # An open (idle) client connection must not keep the process from exiting
-    # within the bounded wait.
-    sg, addr = simple_gate(backends.targets)
+    # An open (idle) client connection keeps the process only for shutdown_grace.
+    sg, addr = simple_gate(backends.targets, global_={"shutdown_grace": "1s"})
     with h.connect(addr, timeout=10) as s:
         s.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")  # keep-alive: nginx keeps it open
         assert s.recv(4096).startswith(b"HTTP/1.1 200")

@@ -183,7 +183,7 @@ port = 9100
 )");
   ASSERT_EQ(result.errors.size(), 2u) << testing::all_errors(result);
   EXPECT_TRUE(has_error(result, 1, 1,
-                        "unknown key \"listeners\" at top level (expected one of: global, "
+                        "unknown key \"listeners\" at top level (expected one of: global, admin, "
                         "listener, target_group)"));
   EXPECT_TRUE(has_error(result, 9, 2, "unknown key \"metrics\" at top level"));
 }
@@ -220,7 +220,7 @@ TEST(config_load, global_errors) {
                              "forwarding: expected one of auto, splice, copy; got a boolean"));
   EXPECT_TRUE(has_only_error(load(with_global("[global]\n  wrokers = 1")), 2, 3,
                              "unknown key \"wrokers\" in [global] (expected one of: workers, "
-                             "log_level, forwarding, connection_log)"));
+                             "log_level, forwarding, connection_log, shutdown_grace)"));
   EXPECT_TRUE(has_only_error(load(with_global("[global]\nconnection_log = \"relative.log\"")), 2, 18,
                              "connection_log: expected \"off\", \"stdout\", \"stderr\" or an absolute file path, "
                              "got \"relative.log\""));
@@ -480,6 +480,28 @@ TEST(config_load, proxy_protocol_keys) {
                              "accept_proxy_protocol: expected true or false, got a string"));
   EXPECT_TRUE(has_only_error(load(make("", "proxy_protocol = \"v3\"")), 9, 18,
                              "proxy_protocol: expected one of off, v1, v2; got \"v3\""));
+}
+
+TEST(config_load, admin_and_shutdown_grace) {
+  constexpr const char* listener_and_group =
+      "[[listener]]\nname = \"l\"\nbind = [\"127.0.0.1:80\"]\ntarget_group = \"g\"\n"
+      "[[target_group]]\nname = \"g\"\ntargets = [\"10.0.0.1:80\"]\n";
+  auto none = load(listener_and_group);
+  ASSERT_TRUE(none.ok()) << all_errors(none);
+  EXPECT_FALSE(none.value->admin.enabled);
+  EXPECT_EQ(none.value->global.shutdown_grace, std::chrono::seconds(30));
+  auto on = load(std::string("[global]\nshutdown_grace = \"2s\"\n[admin]\n") + listener_and_group);
+  ASSERT_TRUE(on.ok()) << all_errors(on);
+  EXPECT_TRUE(on.value->admin.enabled);
+  EXPECT_EQ(on.value->admin.listen.to_string(), "127.0.0.1:9901");
+  EXPECT_EQ(on.value->global.shutdown_grace, std::chrono::seconds(2));
+  auto custom = load(std::string("[admin]\nlisten = \"127.0.0.9:8000\"\n") + listener_and_group);
+  ASSERT_TRUE(custom.ok()) << all_errors(custom);
+  EXPECT_EQ(custom.value->admin.listen.to_string(), "127.0.0.9:8000");
+  EXPECT_TRUE(has_only_error(load(std::string("[admin]\nlisten = \"10.99.99.99:80\"\n") + listener_and_group), 2,
+                             10, "admin.listen: 10.99.99.99:80 is not an address of this host"));
+  EXPECT_TRUE(has_only_error(load(std::string("[admin]\nport = 1\n") + listener_and_group), 2, 1,
+                             "unknown key \"port\" in [admin] (expected one of: listen)"));
 }
 
 }  // namespace

@@ -61,7 +61,13 @@ group_checker::group_checker(net::event_loop& loop, std::shared_ptr<const ingres
       settings_(settings),
       accepted_(parse_ranges(settings.expected_status)),
       schedule_(to_schedule_options(settings), unit_random(std::random_device{}())),
-      publish_(std::move(publish)) {
+      publish_(std::move(publish)),
+      healthy_flags_(new std::atomic<bool>[group_->targets.size()]),
+      eligible_flags_(new std::atomic<bool>[group_->targets.size()]) {
+  for (std::size_t i = 0; i < group_->targets.size(); ++i) {
+    healthy_flags_[i] = settings.start_healthy;
+    eligible_flags_[i] = true;
+  }
   auto options = to_health_options(settings);
   if (auto problem = validate(options)) throw std::invalid_argument("health_check: " + *problem);
   auto preamble = proxy_preamble(group_->proxy_protocol);
@@ -133,6 +139,10 @@ std::vector<health_status> group_checker::statuses() const {
 void group_checker::publish_if_changed() {
   auto states = statuses();
   auto result = select_eligible(states, settings_.fail_open);
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    healthy_flags_[i].store(states[i] == health_status::healthy, std::memory_order_relaxed);
+    eligible_flags_[i].store(result.eligible[i], std::memory_order_relaxed);
+  }
   if (result.failed_open != failed_open_) {
     failed_open_ = result.failed_open;
     if (failed_open_)

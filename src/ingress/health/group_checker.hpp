@@ -4,6 +4,7 @@
 // changes it is published (to the workers' pickers, by the server).
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -34,7 +35,10 @@ class group_checker {
   // Real traffic's connect outcome for a target (from a worker, via post). Loop thread.
   void report_connect(std::size_t target, bool success);
 
-  std::vector<health_status> statuses() const;
+  std::vector<health_status> statuses() const;  // loop thread
+  // Thread-safe views of the last published state (for the admin API).
+  bool healthy(std::size_t target) const { return healthy_flags_[target].load(std::memory_order_relaxed); }
+  bool eligible(std::size_t target) const { return eligible_flags_[target].load(std::memory_order_relaxed); }
 
  private:
   struct target_check final : net::timer {
@@ -61,6 +65,8 @@ class group_checker {
   std::vector<std::string> probe_bytes_;  // per target: PROXY header + HTTP request
   publish_fn publish_;
   std::vector<bool> published_;
+  std::unique_ptr<std::atomic<bool>[]> healthy_flags_;
+  std::unique_ptr<std::atomic<bool>[]> eligible_flags_;
   bool failed_open_ = false;
 };
 

@@ -1,0 +1,81 @@
+#include "admin/json_api.hpp"
+
+namespace staticgate::admin {
+
+namespace {
+
+// Seconds as a number; bucket counts cumulative, the last one (le "+Inf")
+// equal to count.
+nlohmann::json histogram_to_json(const ingress::histogram_snapshot& h) {
+  auto buckets = nlohmann::json::array();
+  for (std::size_t i = 0; i < h.upper_bounds_us.size(); ++i) {
+    buckets.push_back({{"le", static_cast<double>(h.upper_bounds_us[i]) / 1e6},
+                       {"count", i < h.cumulative.size() ? h.cumulative[i] : h.count}});
+  }
+  buckets.push_back({{"le", "+Inf"}, {"count", h.count}});
+  return {{"count", h.count}, {"sum_seconds", static_cast<double>(h.sum_us) / 1e6}, {"buckets", std::move(buckets)}};
+}
+
+}  // namespace
+
+std::string target_state(const ingress::target_snapshot& t) {
+  if (t.drained) return "drained";
+  if (t.health_checked && !t.healthy) return "unhealthy";
+  return "healthy";
+}
+
+nlohmann::json target_to_json(const ingress::target_snapshot& t) {
+  return {
+      {"address", t.address},
+      {"state", target_state(t)},
+      {"health_checked", t.health_checked},
+      {"healthy", t.healthy},
+      {"drained", t.drained},
+      {"eligible", t.eligible},
+      {"active", t.active},
+      {"connections", t.connections},
+      {"connect_failures", t.connect_failures},
+      {"bytes_from_client", t.bytes_from_client},
+      {"bytes_from_target", t.bytes_from_target},
+      {"connect_time", histogram_to_json(t.connect_time)},
+      {"duration", histogram_to_json(t.duration)},
+  };
+}
+
+nlohmann::json listeners_to_json(const ingress::gateway_snapshot& s) {
+  auto out = nlohmann::json::array();
+  for (const auto& l : s.listeners) {
+    out.push_back({
+        {"name", l.name},
+        {"target_group", l.target_group},
+        {"binds", l.binds},
+        {"max_connections", l.max_connections},
+        {"active", l.active},
+        {"accepted", l.accepted},
+        {"rejected", l.rejected},
+    });
+  }
+  return out;
+}
+
+nlohmann::json target_groups_to_json(const ingress::gateway_snapshot& s) {
+  auto out = nlohmann::json::array();
+  for (const auto& g : s.groups) {
+    auto targets = nlohmann::json::array();
+    for (const auto& t : g.targets) targets.push_back(target_to_json(t));
+    out.push_back({{"name", g.name}, {"algorithm", g.algorithm}, {"targets", std::move(targets)}});
+  }
+  return out;
+}
+
+nlohmann::json to_json(const ingress::gateway_snapshot& s) {
+  return {
+      {"version", s.version},
+      {"workers", s.workers},
+      {"uptime_seconds", s.uptime_seconds},
+      {"listeners", listeners_to_json(s)},
+      {"target_groups", target_groups_to_json(s)},
+  };
+}
+
+}  // namespace staticgate::admin

@@ -1,0 +1,58 @@
+// A consistent-enough copy of the gateway's state for the admin API and
+// /metrics: plain values, taken on the admin thread from the workers' single-
+// writer counters and the health checker's published state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace staticgate::ingress {
+
+struct histogram_snapshot {
+  std::vector<std::uint64_t> upper_bounds_us;  // the finite buckets' upper bounds
+  std::vector<std::uint64_t> cumulative;       // size upper_bounds_us.size() + 1; the last is +Inf (== count)
+  std::uint64_t count = 0;
+  std::uint64_t sum_us = 0;
+};
+
+struct target_snapshot {
+  std::string address;           // "ip:port"
+  bool health_checked = false;   // the group has a [health_check]
+  bool healthy = true;           // last health verdict (true when not checked)
+  bool drained = false;          // taken out by hand (admin API): no new connections
+  bool eligible = true;          // receives new connections now
+  std::int64_t active = 0;
+  std::uint64_t connections = 0;       // established, total
+  std::uint64_t connect_failures = 0;  // failed attempts, total
+  std::uint64_t bytes_from_client = 0;
+  std::uint64_t bytes_from_target = 0;
+  histogram_snapshot connect_time;
+  histogram_snapshot duration;
+};
+
+struct group_snapshot {
+  std::string name;
+  std::string algorithm;  // round_robin | least_connections | maglev
+  std::vector<target_snapshot> targets;
+};
+
+struct listener_snapshot {
+  std::string name;
+  std::string target_group;
+  std::vector<std::string> binds;
+  std::uint32_t max_connections = 0;  // 0: unlimited
+  std::uint64_t active = 0;
+  std::uint64_t accepted = 0;
+  std::uint64_t rejected = 0;
+};
+
+struct gateway_snapshot {
+  std::string version;
+  unsigned workers = 0;
+  double uptime_seconds = 0;
+  std::vector<listener_snapshot> listeners;
+  std::vector<group_snapshot> groups;
+};
+
+}  // namespace staticgate::ingress
