@@ -56,6 +56,8 @@ staticgate is forwarding 127.0.0.1:8080 -> 127.0.1.1:9001, 127.0.1.2:9002 (round
 Try, in another terminal:
 
     curl http://127.0.0.1:8080/        # repeat: the answering backend alternates
+    build/release/staticgate status    # listeners, targets, health, counters
+    curl http://127.0.0.1:9901/metrics # Prometheus
 
 The config is the embedded default: build/release/staticgate print-default-config
 Ctrl-C stops everything.

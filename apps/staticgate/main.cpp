@@ -10,10 +10,13 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "config/default_config.hpp"
 #include "config/load.hpp"
+#include "admin/admin_server.hpp"
+#include "admin/status_client.hpp"
 #include "ingress/server.hpp"
 
 namespace {
@@ -89,18 +92,49 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
   try {
     ingress::server server(cfg, workers);
     spdlog::info("config: {}", path.empty() ? config::default_config_name : path);
+    // SIGHUP and the admin API's reload: re-read the file; a config with any
+    // error is refused whole and the running one stays.
+    std::mutex reload_mutex;
+    auto current_cfg = cfg;
+    server.set_reload_handler([&]() -> std::string {
+      std::lock_guard lock(reload_mutex);
+      auto next = load_config(path);
+      if (!next.ok()) {
+        std::string errors;
+        for (const auto& d : next.errors) errors += d.to_string() + "\n";
+        spdlog::error("reload refused, the running config stays:\n{}", errors);
+        return errors;
+      }
+      try {
+        server.reload(*next.value);
+      } catch (const std::exception& e) {
+        spdlog::error("reload refused, the running config stays: {}", e.what());
+        return e.what();
+      }
+      current_cfg = *next.value;
+      return {};
+    });
+    std::unique_ptr<admin::admin_server> admin_endpoint;
+    if (cfg.admin.enabled) {
+      admin_endpoint = std::make_unique<admin::admin_server>(server, cfg.admin.listen);
+      admin_endpoint->start();
+      spdlog::info("admin endpoint on http://{}/ (/metrics, /healthz, /api/v1/status)",
+                   admin_endpoint->local_endpoint().to_string());
+    }
     server.start();
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
       if (sig == SIGHUP) {
-        spdlog::warn("SIGHUP: live reload is not implemented yet; ignoring");
+        spdlog::info("SIGHUP: reloading {}", path.empty() ? config::default_config_name : path);
+        server.reload();
         continue;
       }
       spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
-    drain(server, cfg.global.shutdown_grace, signals);
+    drain(server, current_cfg.global.shutdown_grace, signals);
+    if (admin_endpoint) admin_endpoint->stop();
     server.stop();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
@@ -130,6 +164,14 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand("check", "validate a config file and report every error with its position");
   check_cmd->add_option("-c,--config", check_path, "TOML config file")->required();
 
+  std::string admin_address = "127.0.0.1:9901";
+  bool status_json = false;
+  auto* status_cmd = app.add_subcommand("status", "show listeners, target groups and targets of a running staticgate");
+  status_cmd->add_option("-a,--admin", admin_address, "its admin endpoint (default 127.0.0.1:9901)");
+  status_cmd->add_flag("--json", status_json, "print the JSON document instead of tables");
+  auto* reload_cmd = app.add_subcommand("reload", "make a running staticgate re-read its config (as SIGHUP)");
+  reload_cmd->add_option("-a,--admin", admin_address, "its admin endpoint (default 127.0.0.1:9901)");
+
   auto* print_cmd = app.add_subcommand("print-default-config", "print the embedded default config");
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -145,6 +187,8 @@ int main(int argc, char** argv) {
     std::cout << check_path << ": ok\n";
     return 0;
   }
+  if (status_cmd->parsed()) return admin::run_status_command(admin_address, status_json, std::cout, std::cerr);
+  if (reload_cmd->parsed()) return admin::run_reload_command(admin_address, std::cout, std::cerr);
   if (print_cmd->parsed()) {
     std::cout << config::default_config_text;
     return 0;

@@ -84,7 +84,17 @@ void admin_server::start() {
     if (!r.allow.empty()) res.set_header("Allow", r.allow);
     res.set_content(r.body, r.content_type.c_str());
   };
-  // Every path goes through the router, which knows 404 from 405.
+  // Every path goes through the router, which knows 404 from 405. httplib
+  // answers 400 to a POST without Content-Length (as `curl -X POST` sends)
+  // before its routes run, although such a request has no body (RFC 9112
+  // 6.3): requests without a body are therefore answered before that check.
+  server.set_pre_routing_handler([handler](const httplib::Request& req, httplib::Response& res) {
+    bool has_body = req.has_header("Transfer-Encoding") ||
+                    (req.has_header("Content-Length") && req.get_header_value("Content-Length") != "0");
+    if (has_body) return httplib::Server::HandlerResponse::Unhandled;
+    handler(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server.Get(".*", handler);
   server.Post(".*", handler);
   server.Put(".*", handler);

@@ -20,10 +20,10 @@ http_response error_response(int status, const std::string& message) {
   return json_response(status, {{"error", message}});
 }
 
+// "/a/b" -> {"", "a", "b"}
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> parts;
   if (path.empty() || path.front() != '/') return parts;
-  path.remove_prefix(1);
   while (true) {
     auto slash = path.find('/');
     parts.push_back(path.substr(0, slash));
@@ -64,6 +64,14 @@ http_response api_router::handle(std::string_view method, std::string_view path)
     if (path == "/api/v1/listeners") return json_response(200, listeners_to_json(snapshot));
     if (path == "/api/v1/target_groups") return json_response(200, target_groups_to_json(snapshot));
     return json_response(200, to_json(snapshot));
+  }
+  if (path == "/api/v1/reload") {
+    if (!post) return not_allowed("POST");
+    auto errors = control_.reload();
+    if (!errors.empty()) {
+      return json_response(422, {{"error", "reload refused, the running config stays"}, {"details", errors}});
+    }
+    return json_response(200, {{"reloaded", true}});
   }
   // "", "api", "v1", "target_groups", <group>, "targets", <target>, "drain" | "undrain"
   auto parts = split_path(path);

@@ -7,6 +7,7 @@
 //   GET  /api/v1/listeners
 //   GET  /api/v1/target_groups
 //   POST /api/v1/target_groups/<group>/targets/<ip:port>/drain | /undrain
+//   POST /api/v1/reload              as SIGHUP; 422 {"error", "details"} when refused
 //
 // Known paths with another method get 405 and an Allow header; anything else
 // 404. Errors are JSON: {"error": "..."}.

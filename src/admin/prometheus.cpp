@@ -160,7 +160,9 @@ std::string render_metrics(const ingress::gateway_snapshot& s, const process_sta
                   [](exposition& x, const label_list& l, const L& v) { x.sample(l, v.active); });
   listener_family(e, s, "staticgate_listener_max_connections", "gauge",
                   "Configured limit of concurrent connections; 0 means unlimited.",
-                  [](exposition& x, const label_list& l, const L& v) { x.sample(l, std::uint64_t{v.max_connections}); });
+                  [](exposition& x, const label_list& l, const L& v) {
+                    x.sample(l, std::uint64_t{v.max_connections});
+                  });
   listener_family(e, s, "staticgate_listener_accepted_total", "counter", "Client connections accepted.",
                   [](exposition& x, const label_list& l, const L& v) { x.sample(l, v.accepted); });
   listener_family(e, s, "staticgate_listener_rejected_total", "counter",

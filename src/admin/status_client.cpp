@@ -34,6 +34,16 @@ std::optional<host_port> split_address(const std::string& address) {
   return host_port{address.substr(0, colon), port};
 }
 
+std::string describe(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "connection failed (refused or unreachable)";
+    case httplib::Error::ConnectionTimeout: return "connection timed out after 5 s";
+    case httplib::Error::Read: return "no complete answer within 5 s";
+    case httplib::Error::Write: return "could not send the request";
+    default: return httplib::to_string(error);
+  }
+}
+
 }  // namespace
 
 int run_status_command(const std::string& admin_address, bool json, std::ostream& out, std::ostream& err) {
@@ -50,7 +60,7 @@ int run_status_command(const std::string& admin_address, bool json, std::ostream
   auto res = client.Get("/api/v1/status");
   if (!res) {
     err << "staticgate status: cannot reach the admin endpoint at " << admin_address << ": "
-        << httplib::to_string(res.error()) << " (is staticgate running with its admin endpoint there?)\n";
+        << describe(res.error()) << "; is staticgate running with its admin endpoint there?\n";
     return 1;
   }
   if (res->status != 200) {
@@ -68,6 +78,37 @@ int run_status_command(const std::string& admin_address, bool json, std::ostream
     out << render_status_table(status);
   }
   return 0;
+}
+
+int run_reload_command(const std::string& admin_address, std::ostream& out, std::ostream& err) {
+  auto where = split_address(admin_address);
+  if (!where) {
+    err << "staticgate reload: invalid admin address '" << admin_address << "'\n";
+    return 1;
+  }
+  httplib::Client client(where->host, where->port);
+  client.set_connection_timeout(5, 0);
+  client.set_read_timeout(30, 0);
+  auto res = client.Post("/api/v1/reload", "", "application/json");
+  if (!res) {
+    err << "staticgate reload: cannot reach the admin endpoint at " << admin_address << ": " << describe(res.error())
+        << "\n";
+    return 1;
+  }
+  auto body = nlohmann::json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status == 200) {
+    out << "reloaded\n";
+    return 0;
+  }
+  err << "staticgate reload: refused (HTTP " << res->status << ")";
+  if (!body.is_discarded() && body.is_object()) {
+    if (body.contains("details") && body["details"].is_string())
+      err << ":\n" << body["details"].get<std::string>();
+    else if (body.contains("error"))
+      err << ": " << body["error"].dump();
+  }
+  err << "\n";
+  return 1;
 }
 
 }  // namespace staticgate::admin

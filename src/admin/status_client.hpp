@@ -12,4 +12,8 @@ namespace staticgate::admin {
 // when the endpoint is unreachable or answers something unexpected.
 int run_status_command(const std::string& admin_address, bool json, std::ostream& out, std::ostream& err);
 
+// `staticgate reload`: POSTs /api/v1/reload. Returns 0 when the running
+// staticgate applied its config file again, else 1 with its errors on err.
+int run_reload_command(const std::string& admin_address, std::ostream& out, std::ostream& err);
+
 }  // namespace staticgate::admin

@@ -66,7 +66,7 @@ constexpr std::string_view listener_keys[] = {"name",           "bind",         
                                               "accept_proxy_protocol"};
 constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
                                            "connect_timeout", "connect_retries", "targets",
-                                           "proxy_protocol",  "health_check"};
+                                           "proxy_protocol",  "health_check",    "deregistration_delay"};
 constexpr std::string_view target_keys[] = {"address", "weight"};
 constexpr std::string_view health_check_keys[] = {
     "protocol",         "interval",      "timeout",   "jitter", "healthy_threshold", "unhealthy_threshold",
@@ -466,6 +466,8 @@ void loader::read_group(const toml::table& table, std::size_t index) {
     if (auto v = read_choice(*n, label(ctx, "proxy_protocol"), proxy_protocol_modes)) out.proxy_protocol = *v;
   if (const auto* n = table.get("connect_timeout"))
     if (auto v = read_positive_duration(*n, label(ctx, "connect_timeout"))) out.connect_timeout = *v;
+  if (const auto* n = table.get("deregistration_delay"))
+    if (auto v = read_positive_duration(*n, label(ctx, "deregistration_delay"))) out.deregistration_delay = *v;
   if (const auto* n = table.get("connect_retries"))
     if (auto v = read_integer(*n, label(ctx, "connect_retries"), 0, rules::max_connect_retries))
       out.connect_retries = static_cast<std::uint32_t>(*v);

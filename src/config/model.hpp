@@ -63,6 +63,9 @@ struct target_group {
   std::uint32_t connect_retries = 2;
   proxy_protocol_mode proxy_protocol = proxy_protocol_mode::off;
   std::optional<health_check> health;
+  // A target removed from the group (reload, discovery) gets no new connections
+  // at once; its established ones may go on this long, then are closed. NLB's default.
+  duration deregistration_delay{std::chrono::seconds(300)};
 };
 
 struct listener {

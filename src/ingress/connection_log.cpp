@@ -19,6 +19,7 @@ const char* to_string(end_reason reason) {
     case end_reason::target_reset: return "target_reset";
     case end_reason::error: return "error";
     case end_reason::shutdown: return "shutdown";
+    case end_reason::drained: return "drained";
   }
   return "error";
 }

@@ -24,6 +24,7 @@ enum class end_reason : std::uint8_t {
   target_reset,
   error,
   shutdown,  // staticgate stopped
+  drained,   // its target left the group and the deregistration delay ran out
 };
 
 const char* to_string(end_reason reason);

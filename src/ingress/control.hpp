@@ -17,6 +17,9 @@ class control {
   // new connections while drained; established ones continue. Thread-safe.
   // False when the group or target does not exist.
   virtual bool set_drained(const std::string& group, const std::string& target_address, bool drained) = 0;
+  // Re-reads the config file and applies it (as SIGHUP does). Returns "" when
+  // applied, else the errors (the running config is then unchanged). Thread-safe.
+  virtual std::string reload() { return "reload is not available"; }
 };
 
 }  // namespace staticgate::ingress

@@ -13,8 +13,14 @@
 
 namespace staticgate::ingress {
 
-listener_socket::listener_socket(worker& owner, listener_shared& shared, target_picker& targets, net::unique_fd fd)
-    : owner_(owner), shared_(shared), targets_(targets), fd_(std::move(fd)), backoff_timer_([this] {
+listener_socket::listener_socket(worker& owner, std::shared_ptr<listener_shared> shared,
+                                 std::shared_ptr<target_picker> targets, net::unique_fd fd, std::string address)
+    : owner_(owner),
+      shared_(std::move(shared)),
+      targets_(std::move(targets)),
+      fd_(std::move(fd)),
+      address_(std::move(address)),
+      backoff_timer_([this] {
         if (!fd_) return;
         if (owner_.has_descriptor_waiters()) {
           owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
@@ -48,16 +54,16 @@ void listener_socket::accept_all() {
           pause(std::strerror(errno));
           return;
         default:
-          spdlog::error("listener {}: accept failed: {}", shared_.name, std::system_category().message(errno));
+          spdlog::error("listener {}: accept failed: {}", shared_->name, std::system_category().message(errno));
           return;
       }
     }
     net::unique_fd client(fd);
-    if (!shared_.try_admit()) {
+    if (!shared_->try_admit()) {
       // Over max_connections: refuse now rather than leave the client hanging in
       // the backlog; the counter shows it (listener_shared::rejected).
-      spdlog::debug("listener {}: max_connections {} reached, closing new connection", shared_.name,
-                    shared_.max_connections);
+      spdlog::debug("listener {}: max_connections {} reached, closing new connection", shared_->name,
+                    shared_->max_connections.load());
       continue;
     }
     auto* s = new session(owner_, shared_, targets_, std::move(client),
@@ -75,7 +81,7 @@ void listener_socket::close() {
 void listener_socket::pause(const char* why) {
   if (!fd_) return;
   if (backing_off_) return;
-  spdlog::warn("listener {}: {}: pausing accepts for {} ms", shared_.name, why, accept_backoff.count());
+  spdlog::warn("listener {}: {}: pausing accepts for {} ms", shared_->name, why, accept_backoff.count());
   backing_off_ = true;
   owner_.loop().timers().schedule(backoff_timer_, owner_.loop().now() + accept_backoff);
 }

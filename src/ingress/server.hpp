@@ -3,6 +3,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -39,19 +41,44 @@ class server final : public control {
   gateway_snapshot snapshot() const override;
   bool set_drained(const std::string& group, const std::string& target_address, bool drained) override;
 
+  // Applies a validated config to the running gateway without dropping any
+  // established connection: new listeners open, removed ones stop accepting,
+  // target groups are rebuilt, and connections to targets that left a group
+  // drain for its deregistration_delay. Throws std::runtime_error (and changes
+  // nothing) when a new address cannot be bound. Main thread.
+  void reload(const config::config& next);
+  // What control::reload() runs: reads the config and calls reload(next).
+  using reload_handler = std::function<std::string()>;
+  void set_reload_handler(reload_handler handler) { reload_handler_ = std::move(handler); }
+  std::string reload() override { return reload_handler_ ? reload_handler_() : "reload is not available"; }
+
  private:
+  // Builds and applies a generation; initial: before the workers run.
+  void apply(const config::config& cfg, bool initial);
+  void install_health_checks(const config::config& cfg, std::uint64_t generation);
+
+  reload_handler reload_handler_;
+  unsigned worker_count_;
+  config::forwarding_mode forwarding_;
+  std::uint64_t generation_ = 0;
+  std::mutex reload_mutex_;
+  // What the admin thread reads, guarded by state_mutex_.
+  mutable std::mutex state_mutex_;
   std::vector<std::shared_ptr<const target_group_snapshot>> groups_;
-  std::vector<std::unique_ptr<listener_shared>> listeners_;
+  std::vector<std::shared_ptr<listener_shared>> listeners_;
   std::vector<config::listener> listener_configs_;
-  std::vector<health::group_checker*> checker_of_group_;  // null: not health checked
-  mutable std::mutex drained_mutex_;
-  std::vector<std::vector<bool>> drained_;  // [group][target], admin thread
+  std::vector<std::shared_ptr<health::group_checker>> checker_of_group_;  // null: not health checked
+  std::vector<std::vector<bool>> drained_;  // [group][target], set by hand
+  // Per worker, main thread only: each target's counters by "group/ip:port", so
+  // they survive reloads.
+  std::vector<std::map<std::string, std::shared_ptr<target_stats>>> stats_registry_;
+  std::map<std::string, std::size_t> open_binds_;  // address -> listener index (current)
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   net::unique_fd connection_log_;  // declared before workers_: they borrow it
   // The control thread: health checking (later: discovery, admin API).
   net::event_loop control_;
   std::thread control_thread_;
-  std::vector<std::unique_ptr<health::group_checker>> checkers_;
+  std::vector<std::shared_ptr<health::group_checker>> checkers_;
   std::vector<std::unique_ptr<worker>> workers_;  // destroyed first: they post to control_
 };
 

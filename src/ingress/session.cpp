@@ -35,9 +35,14 @@ std::uint32_t max_resource_waits(const target_group_snapshot& group) {
 
 }  // namespace
 
-session::session(worker& owner, listener_shared& listener, target_picker& targets, net::unique_fd client,
-                 const net::endpoint& client_address)
-    : owner_(owner), listener_(listener), targets_(targets), client_address_(client_address) {
+session::session(worker& owner, std::shared_ptr<listener_shared> listener, std::shared_ptr<target_picker> targets,
+                 net::unique_fd client, const net::endpoint& client_address)
+    : owner_(owner),
+      listener_ptr_(std::move(listener)),
+      targets_ptr_(std::move(targets)),
+      listener_(*listener_ptr_),
+      targets_(*targets_ptr_),
+      client_address_(client_address) {
   client_.owner = this;
   target_.owner = this;
   client_.state.fd = client.get();
@@ -63,7 +68,7 @@ void session::start() {
   }
   last_activity_ = started_ = owner_.loop().now();
   if (owner_.log().enabled()) started_wall_ = std::chrono::system_clock::now();
-  if (listener_.accept_proxy_protocol) {
+  if (listener_.accept_proxy_protocol.load(std::memory_order_relaxed)) {
     // The header comes first; the readiness edge for bytes already there
     // arrives with the epoll registration above.
     phase_ = phase::reading_proxy_header;
@@ -159,7 +164,7 @@ void session::on_connected() {
   send_proxy_header();
   target_.state.writable = true;
   last_activity_ = owner_.loop().now();
-  owner_.loop().timers().schedule(*this, last_activity_ + listener_.idle_timeout);
+  owner_.loop().timers().schedule(*this, last_activity_ + listener_.idle_timeout());
   forward();
 }
 
@@ -306,7 +311,7 @@ void session::on_timer() {
     connect_failed();
     return;
   }
-  auto deadline = last_activity_ + listener_.idle_timeout;
+  auto deadline = last_activity_ + listener_.idle_timeout();
   if (owner_.loop().now() < deadline) {
     owner_.loop().timers().schedule(*this, deadline);
     return;
@@ -328,6 +333,15 @@ void session::account_bytes() {
     accounted_down_ = down;
   }
 }
+
+const std::string* session::target_key() const {
+  if (!connected_ || phase_ == phase::closed) return nullptr;
+  return &targets_.group().keys[tried_[attempts_ - 1]];
+}
+
+const std::string& session::group_name() const { return targets_.group().name; }
+
+std::chrono::milliseconds session::deregistration_delay() const { return targets_.group().deregistration_delay; }
 
 void session::end_descriptor_wait() {
   if (waiting_for_descriptor_) owner_.descriptor_wait_ends();

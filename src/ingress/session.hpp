@@ -26,13 +26,23 @@ struct listener_shared;
 class session final : public net::retirable, private net::timer {
  public:
   // The listener has already admitted the connection (listener_shared::try_admit).
-  session(worker& owner, listener_shared& listener, target_picker& targets, net::unique_fd client,
+  session(worker& owner, std::shared_ptr<listener_shared> listener, std::shared_ptr<target_picker> targets,
+          net::unique_fd client,
           const net::endpoint& client_address);
   ~session() override;
 
   void start();
   // Closes both sockets now and logs the connection.
   void close(end_reason reason);
+
+  // The target this connection is established to ("ip:port"), or null.
+  const std::string* target_key() const;
+  const std::string& group_name() const;
+  std::chrono::milliseconds deregistration_delay() const;
+  // Its target left the group: it ends by `deadline` at the latest (worker::close_drained_sessions).
+  void drain_by(net::clock::time_point deadline) { drain_deadline_ = deadline; }
+  bool draining() const { return drain_deadline_ != net::clock::time_point{}; }
+  net::clock::time_point drain_deadline() const { return drain_deadline_; }
 
   // Intrusive list of the worker's sessions.
   session* prev = nullptr;
@@ -71,8 +81,10 @@ class session final : public net::retirable, private net::timer {
   static constexpr std::size_t max_attempts = 17;  // 1 + the largest connect_retries
 
   worker& owner_;
-  listener_shared& listener_;
-  target_picker& targets_;
+  std::shared_ptr<listener_shared> listener_ptr_;
+  std::shared_ptr<target_picker> targets_ptr_;
+  listener_shared& listener_;  // *listener_ptr_
+  target_picker& targets_;     // *targets_ptr_
   net::endpoint client_address_;  // the peer, or the client a PROXY header named
   // The address the client reached, as a received PROXY header said; only then
   // (it costs 128 bytes, so idle connections without it don't pay).
@@ -84,6 +96,7 @@ class session final : public net::retirable, private net::timer {
   net::clock::time_point last_activity_;
   net::clock::time_point started_;
   net::clock::time_point connect_started_;
+  net::clock::time_point drain_deadline_{};
   std::uint64_t accounted_up_ = 0;    // bytes already added to the target's counters
   std::uint64_t accounted_down_ = 0;
   std::chrono::system_clock::time_point started_wall_;  // only with the connection log on

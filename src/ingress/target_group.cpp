@@ -27,6 +27,7 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
   }
   snapshot->connect_timeout = group.connect_timeout;
   snapshot->connect_retries = group.connect_retries;
+  snapshot->deregistration_delay = group.deregistration_delay;
   snapshot->proxy_protocol = group.proxy_protocol;
   snapshot->balancing.kind = to_kind(group.balance);
   snapshot->balancing.maglev_table_size = group.maglev_table_size;
@@ -36,7 +37,8 @@ std::shared_ptr<const target_group_snapshot> target_group_snapshot::from_config(
   return snapshot;
 }
 
-target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group)
+target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group,
+                             std::vector<std::shared_ptr<target_stats>> stats)
     : group_(std::move(group)),
       balancer_(lb::make_balancer(group_->balancing, group_->weights, group_->keys)),
       healthy_set_(group_->targets.size(), true),
@@ -44,7 +46,11 @@ target_picker::target_picker(std::shared_ptr<const target_group_snapshot> group)
       eligible_(group_->targets.size(), true),
       available_(group_->targets.size(), true),
       failing_(group_->targets.size(), false),
-      stats_(new target_stats[group_->targets.size()]) {}
+      stats_(std::move(stats)) {
+  stats_.resize(group_->targets.size());
+  for (auto& s : stats_)
+    if (!s) s = std::make_shared<target_stats>();
+}
 
 void target_picker::set_healthy_set(const std::vector<bool>& eligible) {
   if (eligible.size() != healthy_set_.size()) return;

@@ -25,6 +25,7 @@ struct target_group_snapshot {
   std::vector<std::string> keys;  // "ip:port", stable identity for consistent hashing
   std::chrono::milliseconds connect_timeout{};
   std::uint32_t connect_retries = 0;
+  std::chrono::milliseconds deregistration_delay{};
   lb::balancer_options balancing;
   config::proxy_protocol_mode proxy_protocol = config::proxy_protocol_mode::off;
 
@@ -34,7 +35,10 @@ struct target_group_snapshot {
 // One per (worker, group). Not thread-safe: used only by its worker.
 class target_picker {
  public:
-  explicit target_picker(std::shared_ptr<const target_group_snapshot> group);
+  // stats[i]: target i's counters, shared with the previous generation's picker
+  // when the target survives a reload; empty: fresh counters.
+  explicit target_picker(std::shared_ptr<const target_group_snapshot> group,
+                         std::vector<std::shared_ptr<target_stats>> stats = {});
 
   const target_group_snapshot& group() const { return *group_; }
   // A target not in `tried`, or nullopt when every target has been tried.
@@ -49,8 +53,9 @@ class target_picker {
   bool eligible(std::size_t target) const { return eligible_[target]; }
 
   // This worker's statistics for target i (single writer: this worker).
-  target_stats& stats(std::size_t target) { return stats_[target]; }
-  const target_stats& stats(std::size_t target) const { return stats_[target]; }
+  target_stats& stats(std::size_t target) { return *stats_[target]; }
+  const target_stats& stats(std::size_t target) const { return *stats_[target]; }
+  const std::shared_ptr<target_stats>& stats_ptr(std::size_t target) const { return stats_[target]; }
 
   // Passive health: real traffic's connect outcomes go to the health checker
   // (on another thread) through `reporter`. To keep the hot path free of
@@ -75,7 +80,7 @@ class target_picker {
   std::vector<bool> available_;  // eligible_ minus the targets tried (scratch)
   std::vector<bool> failing_;    // per target: a connect failed since the last success
   connect_reporter reporter_;
-  std::unique_ptr<target_stats[]> stats_;
+  std::vector<std::shared_ptr<target_stats>> stats_;
 };
 
 }  // namespace staticgate::ingress

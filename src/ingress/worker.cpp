@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+
 #include "ingress/session.hpp"
 
 namespace staticgate::ingress {
@@ -20,24 +23,92 @@ worker::~worker() {
   std::vector<session*> live;
   for (auto* s = sessions_; s; s = s->next) live.push_back(s);
   for (auto* s : live) s->close(end_reason::shutdown);
+  for (auto* l : listeners_) delete l;
+  listeners_.clear();
   loop_.destroy_retired();
   while (sessions_) delete sessions_;  // closed while queued for a deferred turn
   log_.flush();
 }
 
-target_picker& worker::add_group(std::shared_ptr<const target_group_snapshot> group) {
-  groups_.push_back(std::make_unique<target_picker>(std::move(group)));
-  return *groups_.back();
+void worker::apply(worker_generation& generation) {
+  {
+    std::lock_guard lock(groups_mutex_);
+    groups_ = generation.pickers;
+  }
+  bool first = generation_ == 0;
+  generation_ = generation.id;
+
+  std::vector<listener_socket*> next;
+  for (auto& bound : generation.sockets) {
+    auto picker = generation.pickers[bound.group];
+    if (!bound.fd) {
+      auto it = std::find_if(listeners_.begin(), listeners_.end(),
+                             [&](listener_socket* l) { return l && l->address() == bound.address; });
+      if (it != listeners_.end()) {
+        (*it)->retarget(bound.listener, picker);
+        next.push_back(*it);
+        *it = nullptr;
+      }
+      continue;
+    }
+    auto* l = new listener_socket(*this, bound.listener, picker, std::move(bound.fd), bound.address);
+    if (auto ec = loop_.add(l->fd(), l, EPOLLIN | EPOLLET)) {
+      spdlog::error("worker {}: cannot watch listener {} on {}: {}", id_, bound.listener->name, bound.address,
+                    ec.message());
+      delete l;
+      continue;
+    }
+    next.push_back(l);
+  }
+  for (auto* gone : listeners_) {
+    if (!gone) continue;
+    gone->close();
+    loop_.retire(gone);  // an event for it may still be in this batch
+  }
+  listeners_ = std::move(next);
+  if (first) return;
+
+  // Connections to targets that left their group drain: no new ones (the new
+  // pickers do not have them), and these end after the deregistration delay.
+  auto now = loop_.now();
+  bool any = false;
+  for (auto* s = sessions_; s; s = s->next) {
+    const auto* key = s->target_key();
+    if (!key || s->draining()) continue;
+    const auto& group = s->group_name();
+    auto stays = generation.targets_by_group.find(group);
+    if (stays != generation.targets_by_group.end() && stays->second.count(*key)) continue;
+    auto delay = s->deregistration_delay();
+    if (auto d = generation.deregistration_delay_by_group.find(group); d != generation.deregistration_delay_by_group.end())
+      delay = d->second;
+    s->drain_by(now + delay);
+    any = true;
+  }
+  if (any) close_drained_sessions();  // also arms the timer for the earliest deadline
 }
 
-void worker::add_listener(listener_shared& shared, target_picker& targets, net::unique_fd fd) {
-  listeners_.push_back(std::make_unique<listener_socket>(*this, shared, targets, std::move(fd)));
-  if (auto ec = loop_.add(listeners_.back()->fd(), listeners_.back().get(), EPOLLIN | EPOLLET))
-    throw std::system_error(ec, "watching listener " + shared.name);
+std::vector<std::shared_ptr<target_picker>> worker::pickers() const {
+  std::lock_guard lock(groups_mutex_);
+  return groups_;
+}
+
+void worker::close_drained_sessions() {
+  auto now = loop_.now();
+  std::vector<session*> due;
+  std::optional<net::clock::time_point> next;
+  for (auto* s = sessions_; s; s = s->next) {
+    if (!s->draining()) continue;
+    if (s->drain_deadline() <= now)
+      due.push_back(s);
+    else if (!next || s->drain_deadline() < *next)
+      next = s->drain_deadline();
+  }
+  for (auto* s : due) s->close(end_reason::drained);
+  if (next) loop_.timers().schedule(drain_timer_, *next);
 }
 
 void worker::pause_accepting(const char* why) {
-  for (auto& l : listeners_) l->pause(why);
+  for (auto* l : listeners_) l->pause(why);
 }
 
 void worker::start() {
@@ -53,7 +124,7 @@ void worker::start() {
 
 void worker::stop_accepting() {
   loop_.post([this] {
-    for (auto& l : listeners_) l->close();
+    for (auto* l : listeners_) l->close();
   });
 }
 

@@ -2,11 +2,14 @@
 // and forwarding buffer. Workers share nothing mutable but listener counters.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "ingress/connection_log.hpp"
+#include "ingress/generation.hpp"
 #include "ingress/listener.hpp"
 #include "ingress/target_group.hpp"
 #include "net/event_loop.hpp"
@@ -25,10 +28,14 @@ class worker {
   worker& operator=(const worker&) = delete;
   ~worker();
 
-  // Set-up, before start(): the picker for a group, and a listening socket.
-  target_picker& add_group(std::shared_ptr<const target_group_snapshot> group);
-  void add_listener(listener_shared& shared, target_picker& targets, net::unique_fd fd);
-  // The picker of the i-th group added.
+  // Switches to a new generation: new pickers, sockets opened/kept/closed, and
+  // connections to targets that left their group drained. On the worker's
+  // thread once running (see server), directly before start().
+  void apply(worker_generation& generation);
+  std::uint64_t generation() const { return generation_; }
+  // The current pickers, copied under a lock: for the admin thread.
+  std::vector<std::shared_ptr<target_picker>> pickers() const;
+  // The picker of group i in the current generation. Worker thread only.
   target_picker& picker(std::size_t group_index) { return *groups_[group_index]; }
 
   void start();
@@ -52,7 +59,7 @@ class worker {
   void descriptor_wait_ends() { --descriptor_waiters_; }
   bool has_descriptor_waiters() const { return descriptor_waiters_ != 0; }
 
-  // Live sessions, so that shutdown can free them (and later: drain, metrics).
+  // Live sessions, so that shutdown and draining can reach them.
   void link(session* s);
   void unlink(session* s);
   std::size_t session_count() const { return session_count_; }
@@ -66,8 +73,14 @@ class worker {
   std::unique_ptr<char[]> buffer_;
   net::forward_context forwarding_;
   connection_log log_;
-  std::vector<std::unique_ptr<target_picker>> groups_;
-  std::vector<std::unique_ptr<listener_socket>> listeners_;
+  // Shared with the sessions using them, so a picker replaced by a reload lives
+  // on until its last connection ends.
+  std::vector<std::shared_ptr<target_picker>> groups_;
+  mutable std::mutex groups_mutex_;  // groups_ is swapped by apply() and read by the admin thread
+  std::uint64_t generation_ = 0;
+  void close_drained_sessions();
+  net::callback_timer<std::function<void()>> drain_timer_{[this] { close_drained_sessions(); }};
+  std::vector<listener_socket*> listeners_;  // owned; retired through the loop when closed
   session* sessions_ = nullptr;  // intrusive list head
   std::size_t session_count_ = 0;
   std::size_t descriptor_waiters_ = 0;

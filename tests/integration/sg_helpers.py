@@ -129,10 +129,11 @@ def toml_value(v) -> str:
 def render_config(cfg: dict) -> str:
     """cfg = {"global": {...}, "listener": [{...}], "target_group": [{...}]}"""
     out = []
-    if cfg.get("global"):
-        out.append("[global]")
-        out += [f"{k} = {toml_value(v)}" for k, v in cfg["global"].items()]
-        out.append("")
+    for table in ("global", "admin"):
+        if cfg.get(table) is not None:
+            out.append(f"[{table}]")
+            out += [f"{k} = {toml_value(v)}" for k, v in cfg[table].items()]
+            out.append("")
     for table in ("listener", "target_group"):
         for entry in cfg.get(table, []):
             out.append(f"[[{table}]]")

@@ -7,11 +7,31 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include "admin/status_client.hpp"
 #include "fake_control.hpp"
 
 namespace staticgate::admin {
 namespace {
+
+// Sends `request` as is and reads until the server closes.
+std::string raw_request(int port, const std::string& request) {
+  auto ep = *net::endpoint::parse("127.0.0.1:" + std::to_string(port));
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::connect(fd, ep.data(), ep.size()) != 0) return "connect failed";
+  timeval timeout{.tv_sec = 5, .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string response;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
 
 class AdminServerTest : public ::testing::Test {
  protected:
@@ -55,6 +75,12 @@ TEST_F(AdminServerTest, DrainsUrlEncodedIpv6Target) {
   EXPECT_EQ(nlohmann::json::parse(r->body)["state"], "healthy");
   EXPECT_FALSE(control.snapshot().groups[1].targets[0].drained);
 
+  // As `curl -X POST` sends it: no Content-Length at all.
+  auto raw = raw_request(port, "POST /api/v1/target_groups/v6/targets/%5B%3A%3A1%5D%3A80/drain HTTP/1.1\r\n"
+                               "Host: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw;
+  EXPECT_TRUE(control.snapshot().groups[1].targets[0].drained);
+
   r = client.Post("/api/v1/target_groups/backends/targets/10.0.0.2:80/drain", "ignored body", "text/plain");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
@@ -88,6 +114,20 @@ TEST_F(AdminServerTest, StatusCommandPrintsTableOrJson) {
   std::ostringstream json_out;
   EXPECT_EQ(run_status_command("127.0.0.1:" + std::to_string(port), true, json_out, err), 0);
   EXPECT_EQ(nlohmann::json::parse(json_out.str())["workers"], 4);
+}
+
+TEST(AdminServerIpv6Test, ServesOnLoopbackV6) {
+  testing::fake_control control;
+  admin_server server(control, *net::endpoint::parse("[::1]:0"));
+  try {
+    server.start();
+  } catch (const std::runtime_error& e) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << e.what();
+  }
+  std::ostringstream out, err;
+  auto address = "[::1]:" + std::to_string(server.local_endpoint().port());
+  EXPECT_EQ(run_status_command(address, false, out, err), 0) << err.str();
+  EXPECT_NE(out.str().find("TARGET GROUP v6 (maglev)"), std::string::npos);
 }
 
 TEST(StatusCommandTest, UnreachableOrInvalidAddressFails) {

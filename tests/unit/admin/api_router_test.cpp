@@ -84,5 +84,18 @@ TEST_F(ApiRouterTest, DrainUnknownIs404) {
   EXPECT_EQ(nlohmann::json::parse(t.body)["error"], "target group backends has no target 10.9.9.9:80");
 }
 
+TEST_F(ApiRouterTest, Reload) {
+  EXPECT_EQ(router.handle("GET", "/api/v1/reload").status, 405);
+  EXPECT_EQ(control.reloads, 0);
+  auto ok = router.handle("POST", "/api/v1/reload");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok.body)["reloaded"], true);
+  control.reload_errors = "line 3: unknown key\n";
+  auto refused = router.handle("POST", "/api/v1/reload");
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(nlohmann::json::parse(refused.body)["details"], "line 3: unknown key\n");
+  EXPECT_EQ(control.reloads, 2);
+}
+
 }  // namespace
 }  // namespace staticgate::admin

@@ -28,6 +28,14 @@ class fake_control final : public ingress::control {
     return false;
   }
 
+  std::string reload() override {
+    ++reloads;
+    return reload_errors;
+  }
+
+  int reloads = 0;
+  std::string reload_errors;
+
  private:
   mutable std::mutex mutex_;
   ingress::gateway_snapshot state_ = sample_snapshot();

@@ -138,7 +138,8 @@ TEST(PrometheusTest, RealBucketBoundsConvert) {
   h.count = 0;
   h.sum_us = 0;
   auto text = render_metrics(s, sample_process);
-  const std::string p = R"(staticgate_target_connection_duration_seconds_bucket{target_group="backends",target="10.0.0.1:80",)";
+  const std::string p =
+      R"(staticgate_target_connection_duration_seconds_bucket{target_group="backends",target="10.0.0.1:80",)";
   EXPECT_TRUE(has_line(text, p + R"(le="0.001"} 0)"));
   EXPECT_TRUE(has_line(text, p + R"(le="14400"} 0)"));
 }

@@ -27,9 +27,9 @@ TEST(StatusTableTest, RendersSnapshot) {
   EXPECT_EQ(text,
             "staticgate 0.1.0, 4 workers, up 1h 02m\n"
             "\n"
-            "LISTENER  BINDS                   TARGET GROUP  ACTIVE/MAX  ACCEPTED  REJECTED\n"
-            "web       0.0.0.0:8080, [::]:8080  backends          3/1000       120         2\n"
-            "raw       127.0.0.1:9000          v6           0/unlimited         0         0\n"
+            "LISTENER  BINDS                    TARGET GROUP   ACTIVE/MAX  ACCEPTED  REJECTED\n"
+            "web       0.0.0.0:8080, [::]:8080  backends           3/1000       120         2\n"
+            "raw       127.0.0.1:9000           v6            0/unlimited         0         0\n"
             "\n"
             "TARGET GROUP backends (round_robin)\n"
             "TARGET       STATE      ELIGIBLE  ACTIVE  TOTAL  FAILURES  FROM CLIENT  FROM TARGET\n"

@@ -44,9 +44,9 @@ TEST(connection_log, every_reason_has_a_distinct_name) {
   std::set<std::string> names;
   for (auto r : {end_reason::client_closed, end_reason::target_closed, end_reason::idle_timeout,
                  end_reason::connect_failed, end_reason::client_reset, end_reason::target_reset, end_reason::error,
-                 end_reason::shutdown})
+                 end_reason::shutdown, end_reason::drained})
     names.insert(to_string(r));
-  EXPECT_EQ(names.size(), 8u);
+  EXPECT_EQ(names.size(), 9u);
 }
 
 }  // namespace
