@@ -19,6 +19,7 @@ nlohmann::json histogram_to_json(const ingress::histogram_snapshot& h) {
 }  // namespace
 
 std::string target_state(const ingress::target_snapshot& t) {
+  if (t.draining) return "draining";
   if (t.drained) return "drained";
   if (t.health_checked && !t.healthy) return "unhealthy";
   return "healthy";
@@ -31,6 +32,7 @@ nlohmann::json target_to_json(const ingress::target_snapshot& t) {
       {"health_checked", t.health_checked},
       {"healthy", t.healthy},
       {"drained", t.drained},
+      {"draining", t.draining},
       {"eligible", t.eligible},
       {"active", t.active},
       {"connections", t.connections},

@@ -190,6 +190,9 @@ std::string render_metrics(const ingress::gateway_snapshot& s, const process_sta
                 [](exposition& x, const label_list& l, const T& v) { x.sample(l, v.healthy); });
   target_family(e, s, "staticgate_target_drained", "gauge", "1 when the target was drained by hand.",
                 [](exposition& x, const label_list& l, const T& v) { x.sample(l, v.drained); });
+  target_family(e, s, "staticgate_target_draining", "gauge",
+                "1 when a reload removed the target and its connections are finishing (deregistration_delay).",
+                [](exposition& x, const label_list& l, const T& v) { x.sample(l, v.draining); });
   target_family(e, s, "staticgate_target_eligible", "gauge", "1 when the target receives new connections now.",
                 [](exposition& x, const label_list& l, const T& v) { x.sample(l, v.eligible); });
   target_family(e, s, "staticgate_target_connect_duration_seconds", "histogram",

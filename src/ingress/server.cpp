@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -52,6 +54,7 @@ server::server(const config::config& cfg, unsigned workers)
                                                 connection_log_ ? connection_log_.get() : -1));
   }
   stats_registry_.resize(worker_count_);
+  draining_stats_.resize(worker_count_);
   apply(cfg, true);
 }
 
@@ -136,6 +139,14 @@ void server::apply(const config::config& cfg, bool initial) {
         stats.push_back(entry);
       }
       generation->pickers.push_back(std::make_shared<target_picker>(g, std::move(stats)));
+    }
+    {
+      std::lock_guard lock(state_mutex_);
+      auto& draining = draining_stats_[w];
+      for (const auto& [key, stats] : stats_registry_[w])
+        if (!registry.count(key)) draining[key] = stats;
+      for (auto it = draining.begin(); it != draining.end();)
+        it = (registry.count(it->first) || it->second.expired()) ? draining.erase(it) : std::next(it);
     }
     stats_registry_[w] = std::move(registry);
     for (const auto& [address, listener] : binds) {
@@ -371,6 +382,27 @@ gateway_snapshot server::snapshot() const {
       gs.targets.push_back(std::move(ts));
     }
     out.groups.push_back(std::move(gs));
+  }
+  // Targets removed by a reload whose connections are still finishing.
+  std::map<std::string, target_snapshot> draining;
+  for (const auto& per_worker : draining_stats_)
+    for (const auto& [key, weak] : per_worker)
+      if (auto stats = weak.lock()) add_stats(draining[key], *stats);
+  for (auto& [key, ts] : draining) {
+    if (ts.active <= 0) continue;
+    auto slash = key.find('/');
+    auto group = key.substr(0, slash);
+    ts.address = key.substr(slash + 1);
+    ts.draining = true;
+    ts.eligible = false;
+    auto it = std::find_if(out.groups.begin(), out.groups.end(), [&](const auto& g) { return g.name == group; });
+    if (it == out.groups.end()) {
+      out.groups.push_back(group_snapshot{});
+      out.groups.back().name = group;
+      out.groups.back().algorithm = "removed";
+      it = std::prev(out.groups.end());
+    }
+    it->targets.push_back(std::move(ts));
   }
   return out;
 }

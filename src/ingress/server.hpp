@@ -72,6 +72,9 @@ class server final : public control {
   // Per worker, main thread only: each target's counters by "group/ip:port", so
   // they survive reloads.
   std::vector<std::map<std::string, std::shared_ptr<target_stats>>> stats_registry_;
+  // Per worker: counters of targets a reload removed, while connections to them
+  // drain ("group/ip:port"); guarded by state_mutex_.
+  std::vector<std::map<std::string, std::weak_ptr<target_stats>>> draining_stats_;
   std::map<std::string, std::size_t> open_binds_;  // address -> listener index (current)
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   net::unique_fd connection_log_;  // declared before workers_: they borrow it

@@ -21,6 +21,7 @@ struct target_snapshot {
   bool health_checked = false;   // the group has a [health_check]
   bool healthy = true;           // last health verdict (true when not checked)
   bool drained = false;          // taken out by hand (admin API): no new connections
+  bool draining = false;         // removed from the group by a reload; its connections are finishing
   bool eligible = true;          // receives new connections now
   std::int64_t active = 0;
   std::uint64_t connections = 0;       // established, total

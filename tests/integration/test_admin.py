@@ -91,3 +91,28 @@ def test_status_api_drain_and_commands(nginx, ports, staticgate, staticgate_bin)
 
     out = subprocess.run([staticgate_bin, "status", "-a", "127.0.0.1:1"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 1 and "cannot reach" in out.stderr
+
+
+def test_a_target_removed_by_reload_shows_as_draining(tcp_server, ports, staticgate, staticgate_bin):
+    a = tcp_server("127.0.1.4", h.hold_handler, name="a")
+    b = tcp_server("127.0.1.5", h.hold_handler, name="b")
+    ta, tb = h.fmt_addr("127.0.1.4", a.port), h.fmt_addr("127.0.1.5", b.port)
+    port = ports.get("127.0.0.1")
+    admin = h.fmt_addr("127.0.0.42", ports.get("127.0.0.42"))
+    cfg = h.simple_config(h.fmt_addr("127.0.0.1", port), [ta], workers=1)
+    cfg["admin"] = {"listen": admin}
+    sg = staticgate(cfg)
+    with h.connect(("127.0.0.1", port)) as held:
+        assert h.recv_line(held) == b"hello a\n"
+        cfg["target_group"][0]["targets"] = [tb]
+        sg.config_path.write_text(h.render_config(cfg))
+        out = subprocess.run([staticgate_bin, "reload", "-a", admin], capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        time.sleep(0.3)
+        doc = json.loads(get(f"http://{admin}/api/v1/status")[1])
+        targets = {t["address"]: t for g in doc["target_groups"] for t in g["targets"]}
+        assert targets[ta]["state"] == "draining" and targets[ta]["active"] == 1, targets
+        assert targets[tb]["state"] == "healthy"
+        text = get(f"http://{admin}/metrics")[1]
+        check_metrics.check(text)
+        assert f'staticgate_target_draining{{target_group="g",target="{ta}"}} 1' in text, text
