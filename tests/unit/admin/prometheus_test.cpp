@@ -71,7 +71,7 @@ TEST(PrometheusTest, HelpAndTypeOncePerFamilyAndSamplesContiguous) {
     EXPECT_EQ(n, 1) << name;
     EXPECT_EQ(help[name], 1) << name;
   }
-  EXPECT_EQ(type.size(), 18u);
+  EXPECT_EQ(type.size(), 19u);
   EXPECT_TRUE(has_line(text, "# TYPE staticgate_target_connect_duration_seconds histogram"));
   EXPECT_TRUE(has_line(text, "# TYPE staticgate_listener_accepted_total counter"));
   EXPECT_TRUE(has_line(text, "# TYPE staticgate_target_active_connections gauge"));
