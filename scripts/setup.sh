@@ -7,12 +7,12 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
-  libcpp-httplib-dev nlohmann-json3-dev
+  libcpp-httplib-dev nlohmann-json3-dev libc-ares-dev
   # fuzzing (libFuzzer runtime for clang)
   clang libclang-rt-14-dev
   # test peers and clients
   nginx libnginx-mod-stream haproxy curl python3 python3-pytest python3-psutil
-  prometheus python3-prometheus-client
+  prometheus python3-prometheus-client pdns-server dnsutils
   # benchmark
   wrk iperf3
 )
