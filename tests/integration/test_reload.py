@@ -39,6 +39,16 @@ def stream_handler(conn, server):
         pass
 
 
+def connect_to(addr, greeting, tries=20):
+    """A connection that reached the target greeting with `greeting` (round robin picks)."""
+    for _ in range(tries):
+        c = h.connect(addr)
+        if h.recv_line(c) == greeting:
+            return c
+        c.close()
+    raise AssertionError(f"no connection greeted with {greeting!r} in {tries} tries")
+
+
 def names(addr, n=10):
     out = set()
     for _ in range(n):
@@ -57,14 +67,7 @@ def test_removed_target_drains_and_new_connections_avoid_it(tmp_path, tcp_server
     assert names(addr) == {"hello a", "hello b"}
 
     # A long download from target a.
-    s = None
-    for _ in range(10):
-        c = h.connect(addr)
-        if h.recv_line(c) == b"hello a\n":
-            s = c
-            break
-        c.close()
-    assert s is not None
+    s = connect_to(addr, b"hello a\n")
     cfg = h.simple_config(h.fmt_addr(*addr), [tb], workers=2, global_={"connection_log": str(log)},
                           group={"deregistration_delay": "30s"})
     out = reload(sg, cfg)
@@ -79,14 +82,7 @@ def test_removed_target_drains_and_new_connections_avoid_it(tmp_path, tcp_server
     cfg_back = h.simple_config(h.fmt_addr(*addr), [ta, tb], workers=2, global_={"connection_log": str(log)},
                                group={"deregistration_delay": "1s"})
     assert "reload: applied" in reload(sg, cfg_back)
-    s = None
-    for _ in range(20):
-        c = h.connect(addr)
-        if h.recv_line(c) == b"hello a\n":
-            s = c
-            break
-        c.close()
-    assert s is not None
+    s = connect_to(addr, b"hello a\n")
     cfg_gone = h.simple_config(h.fmt_addr(*addr), [tb], workers=2, global_={"connection_log": str(log)},
                                group={"deregistration_delay": "1s"})
     assert "reload: applied" in reload(sg, cfg_gone)
