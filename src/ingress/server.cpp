@@ -255,6 +255,9 @@ void server::install_health_checks(const config::config& cfg, std::uint64_t gene
   }
   if (control_thread_.joinable()) {
     control_.post([this, checkers, old = std::move(old)]() mutable {
+      for (auto& c : checkers)
+        for (const auto& o : old)
+          if (o->group_name() == c->group_name()) c->adopt(*o);
       auto* retired = new retired_checkers;
       retired->checkers = std::move(old);
       control_.retire(retired);

@@ -90,3 +90,28 @@ def test_passive_failures_take_a_target_out_between_probes(tmp_path, nginx, port
     time.sleep(0.6)  # the log flushes every 250 ms
     lines = [json.loads(x) for x in log.read_text().splitlines()][before:]
     assert lines and all(x["attempts"] == 1 for x in lines), lines
+
+
+def test_health_survives_a_reload(tmp_path, tcp_server, ports, simple_gate):
+    import signal
+    a = tcp_server("127.0.1.4", h.hold_handler, name="a")
+    dead = h.fmt_addr("127.0.1.9", ports.get("127.0.1.9"))
+    log = tmp_path / "c.jsonl"
+    check = {"interval": "2s", "timeout": "1s", "unhealthy_threshold": 1, "passive_failures": 0}
+    targets = [h.fmt_addr("127.0.1.4", a.port), dead]
+    sg, addr = simple_gate(targets, workers=1, global_={"connection_log": str(log)}, group={"health_check": check})
+    assert wait_for(lambda: "unhealthy" in sg.stderr()), sg.stderr()
+    cfg = h.simple_config(h.fmt_addr(*addr), targets, workers=1, global_={"connection_log": str(log)},
+                          group={"health_check": check}, listener={"idle_timeout": "300s"})
+    sg.config_path.write_text(h.render_config(cfg))
+    sg.send_signal(signal.SIGHUP)
+    assert wait_for(lambda: "reload: applied" in sg.stderr()), sg.stderr()
+    time.sleep(0.3)
+    before = len(log.read_text().splitlines()) if log.exists() else 0
+    # Right after the reload, before any new probe: the dead target must still be out.
+    for _ in range(6):
+        with h.connect(addr) as s:
+            assert h.recv_line(s) == b"hello a\n"
+    time.sleep(0.6)
+    lines = [json.loads(x) for x in log.read_text().splitlines()][before:]
+    assert lines and all(x["attempts"] == 1 for x in lines), lines

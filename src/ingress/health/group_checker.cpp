@@ -85,6 +85,17 @@ group_checker::group_checker(net::event_loop& loop, std::shared_ptr<const ingres
   }
 }
 
+void group_checker::adopt(const group_checker& previous) {
+  for (auto& check : checks_) {
+    const auto& key = group_->keys[check->index];
+    for (const auto& old : previous.checks_) {
+      if (previous.group_->keys[old->index] != key) continue;
+      check->state.assume(old->state.status());
+      healthy_flags_[check->index] = old->state.healthy();
+    }
+  }
+}
+
 void group_checker::start() {
   auto now = loop_.now();
   for (auto& check : checks_)

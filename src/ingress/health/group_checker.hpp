@@ -30,6 +30,12 @@ class group_checker {
   group_checker(const group_checker&) = delete;
   group_checker& operator=(const group_checker&) = delete;
 
+  // Takes over the health of targets that `previous` (the same group before a
+  // reload) also checked, so a reload neither forgets an unhealthy target nor
+  // makes a healthy one prove itself again. Before start(); loop thread.
+  void adopt(const group_checker& previous);
+  const std::string& group_name() const { return group_->name; }
+
   // Schedules the first probes and publishes the initial eligible set. Loop thread.
   void start();
   // Real traffic's connect outcome for a target (from a worker, via post). Loop thread.

@@ -116,6 +116,14 @@ class health_state {
   std::uint32_t consecutive_passive_failures() const { return passive_failures_; }
   const health_options& options() const { return options_; }
 
+  // Continues from a known status (after a reload): not provisional, counters
+  // at zero, this state's own (possibly new) thresholds.
+  void assume(health_status status) {
+    status_ = status;
+    provisional_ = false;
+    successes_ = failures_ = passive_failures_ = 0;
+  }
+
  private:
   health_transition change_to(health_status to, transition_cause cause, std::uint32_t consecutive,
                               std::optional<probe_failure> last_failure, bool first_probe);

@@ -310,5 +310,18 @@ TEST(select_eligible, from_health_states) {
   EXPECT_TRUE(select_eligible(std::span<const health_state>(states), true).failed_open);
 }
 
+TEST(health_state, assume_continues_from_a_status_with_fresh_counters) {
+  health_options options;
+  options.unhealthy_threshold = 2;
+  options.healthy_threshold = 2;
+  health_state state(options);
+  state.assume(health_status::unhealthy);
+  EXPECT_FALSE(state.healthy());
+  EXPECT_FALSE(state.provisional());  // one success must not decide alone
+  EXPECT_FALSE(state.probe_succeeded().has_value());
+  EXPECT_TRUE(state.probe_succeeded().has_value());
+  EXPECT_TRUE(state.healthy());
+}
+
 }  // namespace
 }  // namespace staticgate::health
