@@ -17,6 +17,9 @@
 #include "config/load.hpp"
 #include "admin/admin_server.hpp"
 #include "admin/status_client.hpp"
+#include "discovery/discovery_service.hpp"
+#include "discovery/sync_command.hpp"
+#include "discovery/sync_report_format.hpp"
 #include "ingress/server.hpp"
 
 namespace {
@@ -90,7 +93,21 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
 
   try {
-    ingress::server server(cfg, workers);
+    // DNS discovery first: the targets its saved state holds are in the data plane from the start.
+    ingress::server* gateway = nullptr;
+    std::unique_ptr<discovery::discovery_service> discovery_sync;
+    if (discovery::has_discovery(cfg)) {
+      discovery_sync = std::make_unique<discovery::discovery_service>(
+          cfg,
+          [&gateway](const discovery::discovered_addresses& discovered) {
+            if (gateway) gateway->set_discovered(discovered);
+          },
+          [&gateway](std::vector<ingress::discovery_name_snapshot> status) {
+            if (gateway) gateway->set_discovery_status(std::move(status));
+          });
+    }
+    ingress::server server(cfg, workers, discovery_sync ? discovery_sync->restored() : discovery::discovered_addresses{});
+    gateway = &server;
     spdlog::info("config: {}", path.empty() ? config::default_config_name : path);
     // SIGHUP and the admin API's reload: re-read the file; a config with any
     // error is refused whole and the running one stays.
@@ -111,6 +128,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
         spdlog::error("reload refused, the running config stays: {}", e.what());
         return e.what();
       }
+      if (discovery_sync) discovery_sync->reconfigure(*next.value);
       current_cfg = *next.value;
       return {};
     });
@@ -122,6 +140,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
                    admin_endpoint->local_endpoint().to_string());
     }
     server.start();
+    if (discovery_sync) discovery_sync->start();
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
@@ -133,6 +152,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
       spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       break;
     }
+    if (discovery_sync) discovery_sync->stop();
     drain(server, current_cfg.global.shutdown_grace, signals);
     if (admin_endpoint) admin_endpoint->stop();
     server.stop();
@@ -172,6 +192,18 @@ int main(int argc, char** argv) {
   auto* reload_cmd = app.add_subcommand("reload", "make a running staticgate re-read its config (as SIGHUP)");
   reload_cmd->add_option("-a,--admin", admin_address, "its admin endpoint (default 127.0.0.1:9901)");
 
+  std::string sync_path;
+  bool sync_once = false, sync_dry_run = false, sync_json = false;
+  auto* sync_cmd = app.add_subcommand(
+      "sync", "run DNS discovery once for every discovery group, print the result, save state (for cron)");
+  sync_cmd->add_option("-c,--config", sync_path, "TOML config file")->required();
+  sync_cmd->add_flag("--once", sync_once, "one run, then exit (required)")->required();
+  sync_cmd->add_flag("--dry-run", sync_dry_run, "decide and print, but save no state");
+  sync_cmd->add_flag("--json", sync_json, "print JSON instead of a table");
+  sync_cmd->footer(
+      "Exit status: 0 ok; 1 a lookup failed (nothing changed for that name) or state could not be saved;\n"
+      "2 bad config or no discovery group; 3 the circuit breaker deferred deregistrations.");
+
   auto* print_cmd = app.add_subcommand("print-default-config", "print the embedded default config");
   auto* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -186,6 +218,14 @@ int main(int argc, char** argv) {
     }
     std::cout << check_path << ": ok\n";
     return 0;
+  }
+  if (sync_cmd->parsed()) {
+    auto result = config::load_file(sync_path);
+    if (!report(result)) return discovery::sync_usage_error;
+    spdlog::set_default_logger(spdlog::stderr_color_mt("staticgate"));
+    spdlog::set_level(spdlog::level::from_str(result.value->global.log_level));
+    if (sync_json) spdlog::set_level(spdlog::level::warn);
+    return discovery::run_sync_once(*result.value, sync_dry_run, sync_json, std::cout, std::cerr);
   }
   if (status_cmd->parsed()) return admin::run_status_command(admin_address, status_json, std::cout, std::cerr);
   if (reload_cmd->parsed()) return admin::run_reload_command(admin_address, std::cout, std::cerr);

@@ -58,11 +58,13 @@ http_response api_router::handle(std::string_view method, std::string_view path)
             .body = render_metrics(control_.snapshot(), read_stats_()),
             .allow = {}};
   }
-  if (path == "/api/v1/status" || path == "/api/v1/listeners" || path == "/api/v1/target_groups") {
+  if (path == "/api/v1/status" || path == "/api/v1/listeners" || path == "/api/v1/target_groups" ||
+      path == "/api/v1/discovery") {
     if (!get) return not_allowed("GET, HEAD");
     auto snapshot = control_.snapshot();
     if (path == "/api/v1/listeners") return json_response(200, listeners_to_json(snapshot));
     if (path == "/api/v1/target_groups") return json_response(200, target_groups_to_json(snapshot));
+    if (path == "/api/v1/discovery") return json_response(200, discovery_to_json(snapshot));
     return json_response(200, to_json(snapshot));
   }
   if (path == "/api/v1/reload") {

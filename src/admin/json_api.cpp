@@ -70,8 +70,32 @@ nlohmann::json target_groups_to_json(const ingress::gateway_snapshot& s) {
   return out;
 }
 
+nlohmann::json discovery_to_json(const ingress::gateway_snapshot& s) {
+  auto out = nlohmann::json::array();
+  for (const auto& d : s.discovery) {
+    out.push_back({
+        {"target_group", d.target_group},
+        {"name", d.name},
+        {"addresses", d.addresses},
+        {"pending", d.pending},
+        {"runs", d.runs},
+        {"failed_runs", d.failed_runs},
+        {"last_lookups", d.last_lookups},
+        {"last_run_seconds", d.last_run_seconds},
+        {"lookup_failures", d.lookup_failures},
+        {"registrations", d.registrations},
+        {"deregistrations", d.deregistrations},
+        {"breaker_trips", d.breaker_trips},
+        {"last_success_unix_ms", d.last_success_unix_ms},
+        {"state_error", d.state_error},
+    });
+  }
+  return out;
+}
+
 nlohmann::json to_json(const ingress::gateway_snapshot& s) {
   return {
+      {"discovery", discovery_to_json(s)},
       {"version", s.version},
       {"workers", s.workers},
       {"uptime_seconds", s.uptime_seconds},

@@ -112,6 +112,55 @@ void target_family(exposition& e, const ingress::gateway_snapshot& s, std::strin
   }
 }
 
+using discovery_fn = std::function<void(exposition&, const label_list&, const ingress::discovery_name_snapshot&)>;
+
+void discovery_family(exposition& e, const ingress::gateway_snapshot& s, std::string_view name, std::string_view type,
+                      std::string_view help, const discovery_fn& fn) {
+  e.family(name, type, help);
+  for (const auto& d : s.discovery) fn(e, {{"target_group", d.target_group}, {"name", d.name}}, d);
+}
+
+// DNS discovery, per (target group, name). staticgate_discovery_addresses is the AWS recipe's
+// LoadBalancerIPCount.
+void render_discovery(exposition& e, const ingress::gateway_snapshot& s) {
+  using D = ingress::discovery_name_snapshot;
+  discovery_family(e, s, "staticgate_discovery_addresses", "gauge",
+                   "Addresses DNS discovery keeps for the name (pending ones included).",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.addresses); });
+  discovery_family(e, s, "staticgate_discovery_pending_addresses", "gauge",
+                   "Addresses missing from recent answers, counting towards deregistration.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.pending); });
+  discovery_family(e, s, "staticgate_discovery_runs_total", "counter", "Sync runs of the name.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.runs); });
+  discovery_family(e, s, "staticgate_discovery_failed_runs_total", "counter",
+                   "Runs whose lookup failed or answered nothing, so nothing changed.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.failed_runs); });
+  discovery_family(e, s, "staticgate_discovery_last_run_lookups", "gauge", "DNS queries the last run sent.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, std::uint64_t{v.last_lookups}); });
+  discovery_family(e, s, "staticgate_discovery_last_run_duration_seconds", "gauge",
+                   "Wall time of the last run's lookups.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.last_run_seconds); });
+  e.family("staticgate_discovery_lookup_failures_total", "counter", "Failed DNS queries by kind.");
+  for (const auto& d : s.discovery)
+    for (const auto& [kind, count] : d.lookup_failures)
+      e.sample({{"target_group", d.target_group}, {"name", d.name}, {"kind", kind}}, count);
+  discovery_family(e, s, "staticgate_discovery_registrations_total", "counter", "Addresses registered.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.registrations); });
+  discovery_family(e, s, "staticgate_discovery_deregistrations_total", "counter", "Addresses deregistered.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.deregistrations); });
+  discovery_family(e, s, "staticgate_discovery_breaker_trips_total", "counter",
+                   "Runs whose deregistrations the circuit breaker deferred.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.breaker_trips); });
+  discovery_family(e, s, "staticgate_discovery_last_success_timestamp_seconds", "gauge",
+                   "Unix time of the last run with a complete successful lookup (0: never).",
+                   [](exposition& x, const label_list& l, const D& v) {
+                     x.sample(l, static_cast<double>(v.last_success_unix_ms) / 1000.0);
+                   });
+  discovery_family(e, s, "staticgate_discovery_state_ok", "gauge",
+                   "0 when the name's state file cannot be read or written.",
+                   [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.state_error.empty()); });
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -201,6 +250,7 @@ std::string render_metrics(const ingress::gateway_snapshot& s, const process_sta
   target_family(e, s, "staticgate_target_connection_duration_seconds", "histogram",
                 "Lifetime of established connections to the target, observed when they close.",
                 [](exposition& x, const label_list& l, const T& v) { x.histogram(l, v.duration); });
+  render_discovery(e, s);
   return e.take();
 }
 

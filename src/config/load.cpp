@@ -4,6 +4,7 @@
 #include "config/load.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <span>
@@ -60,13 +61,20 @@ struct choice {
 constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group"};
 constexpr std::string_view admin_keys[] = {"listen"};
 constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log",
-                                            "shutdown_grace"};
+                                            "shutdown_grace", "state_dir"};
 constexpr std::string_view listener_keys[] = {"name",           "bind",         "target_group",
                                               "max_connections", "idle_timeout", "backlog",
                                               "accept_proxy_protocol"};
 constexpr std::string_view group_keys[] = {"name",            "algorithm",       "maglev_table_size",
                                            "connect_timeout", "connect_retries", "targets",
-                                           "proxy_protocol",  "health_check",    "deregistration_delay"};
+                                           "proxy_protocol",  "health_check",    "deregistration_delay",
+                                           "discovery"};
+constexpr std::string_view discovery_keys[] = {"dns"};
+constexpr std::string_view dns_discovery_keys[] = {
+    "names",        "port",          "families",    "name_servers",
+    "authoritative", "authoritative_port", "interval", "jitter",
+    "max_lookups",  "parallel_lookups", "answer_size", "query_timeout",
+    "query_tries",  "misses_before_deregistration", "max_deregistration_fraction", "weight"};
 constexpr std::string_view target_keys[] = {"address", "weight"};
 constexpr std::string_view health_check_keys[] = {
     "protocol",         "interval",      "timeout",   "jitter", "healthy_threshold", "unhealthy_threshold",
@@ -132,6 +140,9 @@ class loader {
                                            std::int64_t low, std::int64_t high);
   std::optional<std::string> read_string(const toml::node& node, const std::string& what);
   std::optional<duration> read_positive_duration(const toml::node& node, const std::string& what);
+  std::optional<duration> read_bounded_duration(const toml::node& node, const std::string& what, duration high,
+                                                std::string_view high_text);
+  std::optional<double> read_number(const toml::node& node, const std::string& what, double low, double high);
   void read_admin(const toml::node& node);
   template <typename T, std::size_t N>
   std::optional<T> read_choice(const toml::node& node, const std::string& what,
@@ -144,10 +155,12 @@ class loader {
   void read_listener(const toml::table& table, std::size_t index);
   void read_binds(const toml::node& node, const std::string& ctx, listener& out);
   void read_group(const toml::table& table, std::size_t index);
-  void read_targets(const toml::node& node, const std::string& ctx, target_group& out);
+  void read_targets(const toml::node& node, const std::string& ctx, target_group& out, bool required);
   void read_maglev_table_size(const toml::table& table, std::size_t target_count,
                               const std::string& ctx, target_group& out);
   void read_health_check(const toml::node& node, const std::string& ctx, target_group& out);
+  void read_discovery(const toml::node& node, const std::string& ctx, target_group& out);
+  void read_dns_discovery(const toml::table& table, const std::string& what, dns_discovery& out);
   void read_http_probe(const toml::table& table, const std::string& hc, health_check& out);
   void check_group_references();
 
@@ -279,6 +292,34 @@ std::optional<duration> loader::read_positive_duration(const toml::node& node,
   return value;
 }
 
+std::optional<duration> loader::read_bounded_duration(const toml::node& node, const std::string& what,
+                                                      duration high, std::string_view high_text) {
+  auto value = read_positive_duration(node, what);
+  if (value && *value > high) {
+    error(where(node), what + ": must be at most " + std::string(high_text) + ", got " + quote(node.as_string()->get()));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<double> loader::read_number(const toml::node& node, const std::string& what, double low, double high) {
+  std::optional<double> value;
+  if (const auto* f = node.as_floating_point())
+    value = f->get();
+  else if (const auto* i = node.as_integer())
+    value = static_cast<double>(i->get());
+  const std::string range = "a number in " + number_text(low) + ".." + number_text(high);
+  if (!value) {
+    error(where(node), what + ": expected " + range + ", got " + type_phrase(node));
+    return std::nullopt;
+  }
+  if (!(*value >= low && *value <= high)) {  // NaN fails too
+    error(where(node), what + ": expected " + range + ", got " + number_text(*value));
+    return std::nullopt;
+  }
+  return value;
+}
+
 template <typename T, std::size_t N>
 std::optional<T> loader::read_choice(const toml::node& node, const std::string& what,
                                      const choice<T> (&choices)[N]) {
@@ -371,6 +412,14 @@ void loader::read_global(const toml::node& node) {
     if (auto v = read_choice(*n, "forwarding", forwarding_modes)) global.forwarding = *v;
   if (const auto* n = table->get("shutdown_grace"))
     if (auto v = read_positive_duration(*n, "shutdown_grace")) global.shutdown_grace = *v;
+  if (const auto* n = table->get("state_dir")) {
+    if (auto v = read_string(*n, "state_dir")) {
+      if (v->empty() || v->front() != '/')
+        error(where(*n), "state_dir: expected an absolute directory path, got " + quote(*v));
+      else
+        global.state_dir = *v;
+    }
+  }
   if (const auto* n = table->get("connection_log")) {
     if (auto v = read_string(*n, "connection_log")) {
       if (v->empty() || (*v != "off" && *v != "stdout" && *v != "stderr" && v->front() != '/'))
@@ -471,10 +520,13 @@ void loader::read_group(const toml::table& table, std::size_t index) {
   if (const auto* n = table.get("connect_retries"))
     if (auto v = read_integer(*n, label(ctx, "connect_retries"), 0, rules::max_connect_retries))
       out.connect_retries = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("discovery")) read_discovery(*n, ctx, out);
+  // With discovery, static targets are optional and may be an empty list.
   std::size_t target_count = 0;
-  if (const auto* n = require(table, "targets", ctx)) {
-    read_targets(*n, ctx, out);
-    if (const auto* array = n->as_array()) target_count = array->size();
+  const auto* targets = table.contains("discovery") ? table.get("targets") : require(table, "targets", ctx);
+  if (targets) {
+    read_targets(*targets, ctx, out, !table.contains("discovery"));
+    if (const auto* array = targets->as_array()) target_count = array->size();
   }
   read_maglev_table_size(table, target_count, ctx, out);
   if (const auto* n = table.get("health_check")) read_health_check(*n, ctx, out);
@@ -482,7 +534,7 @@ void loader::read_group(const toml::table& table, std::size_t index) {
 }
 
 // targets = ["ip:port", { address = "ip:port", weight = 3 }, ...]
-void loader::read_targets(const toml::node& node, const std::string& ctx, target_group& out) {
+void loader::read_targets(const toml::node& node, const std::string& ctx, target_group& out, bool required) {
   const std::string what = label(ctx, "targets");
   const auto* array = node.as_array();
   if (!array) {
@@ -490,7 +542,8 @@ void loader::read_targets(const toml::node& node, const std::string& ctx, target
                               "{ address = ..., weight = ... } tables, got " + type_phrase(node));
     return;
   }
-  if (array->empty()) error(where(node), what + ": expected at least one target");
+  if (array->empty() && required)
+    error(where(node), what + ": expected at least one target (or a [target_group.discovery.dns] to find them)");
   std::vector<position> seen_at;  // parallel to out.targets
   for (const toml::node& element : *array) {
     const toml::node* address_node = &element;
@@ -546,6 +599,140 @@ void loader::read_maglev_table_size(const toml::table& table, std::size_t target
           what + ": must be greater than the number of targets (" + std::to_string(target_count) +
               "), got " + std::to_string(out.maglev_table_size) + (node ? "" : " (the default)"));
   }
+}
+
+// [target_group.discovery.dns] (or discovery = { dns = { ... } }).
+void loader::read_discovery(const toml::node& node, const std::string& ctx, target_group& out) {
+  const std::string what = label(ctx, "discovery");
+  const auto* table = node.as_table();
+  if (!table) {
+    error(where(node), what + ": expected a table, written [target_group.discovery.dns], got " + type_phrase(node));
+    return;
+  }
+  reject_unknown_keys(*table, "in [target_group.discovery]", discovery_keys);
+  const auto* dns = table->get("dns");
+  if (!dns) {
+    error(where(*table), what + ": expected a [target_group.discovery.dns] table");
+    return;
+  }
+  const auto* dns_table = dns->as_table();
+  if (!dns_table) {
+    error(where(*dns), what + ".dns: expected a table, got " + type_phrase(*dns));
+    return;
+  }
+  dns_discovery result;
+  read_dns_discovery(*dns_table, what + ".dns", result);
+  out.discovery = std::move(result);
+}
+
+void loader::read_dns_discovery(const toml::table& table, const std::string& base, dns_discovery& out) {
+  reject_unknown_keys(table, "in [target_group.discovery.dns]", dns_discovery_keys);
+  auto what = [&base](std::string_view key) { return base + "." + std::string(key); };
+
+  if (const auto* n = require(table, "names", base)) {
+    const auto* array = n->as_array();
+    if (!array || array->empty()) {
+      error(where(*n), what("names") + ": expected a non-empty array of DNS names, got " + type_phrase(*n));
+    } else {
+      for (const toml::node& element : *array) {
+        auto name = read_string(element, what("names"));
+        if (!name) continue;
+        if (!rules::is_valid_dns_name(*name)) {
+          error(where(element), what("names") + ": " + quote(*name) +
+                                    " is not a DNS name (labels of 1-63 letters, digits, '-' or '_', at most 253 characters)");
+          continue;
+        }
+        std::string canonical = *name;
+        if (canonical.back() == '.') canonical.pop_back();
+        std::transform(canonical.begin(), canonical.end(), canonical.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (std::find(out.names.begin(), out.names.end(), canonical) != out.names.end()) {
+          error(where(element), what("names") + ": " + quote(*name) + " is listed twice");
+          continue;
+        }
+        out.names.push_back(std::move(canonical));
+      }
+    }
+  }
+  if (const auto* n = require(table, "port", base))
+    if (auto v = read_integer(*n, what("port"), 1, 65535)) out.port = static_cast<std::uint16_t>(*v);
+  if (const auto* n = table.get("families")) {
+    const auto* array = n->as_array();
+    if (!array || array->empty()) {
+      error(where(*n), what("families") + ": expected [\"ipv4\"], [\"ipv6\"] or [\"ipv4\", \"ipv6\"], got " +
+                           type_phrase(*n));
+    } else {
+      out.ipv4 = out.ipv6 = false;
+      for (const toml::node& element : *array) {
+        const auto* text = element.as_string();
+        const std::string word = text ? text->get() : std::string();
+        bool& flag = word == "ipv4" ? out.ipv4 : out.ipv6;
+        if (word != "ipv4" && word != "ipv6") {
+          error(where(element), what("families") + ": expected \"ipv4\" or \"ipv6\", got " +
+                                    (text ? quote(word) : type_phrase(element)));
+        } else if (flag) {
+          error(where(element), what("families") + ": " + quote(word) + " is listed twice");
+        } else {
+          flag = true;
+        }
+      }
+      if (!out.ipv4 && !out.ipv6) out.ipv4 = true;  // errors reported above
+    }
+  }
+  if (const auto* n = table.get("name_servers")) {
+    const auto* array = n->as_array();
+    if (!array) {
+      error(where(*n), what("name_servers") + ": expected an array of \"ip\" or \"ip:port\" strings, got " +
+                           type_phrase(*n));
+    } else {
+      for (const toml::node& element : *array) {
+        auto text = read_string(element, what("name_servers"));
+        if (!text) continue;
+        auto server = net::endpoint::parse(*text);
+        if (!server) {  // no port: 53
+          const bool v6 = text->find(':') != std::string::npos;
+          server = net::endpoint::parse(v6 ? "[" + *text + "]:53" : *text + ":53");
+        }
+        if (!server || server->port() == 0) {
+          error(where(element), what("name_servers") + ": expected \"ip\" or \"ip:port\" such as \"10.0.0.2\", "
+                                    "\"127.0.0.1:5353\" or \"[::1]:53\", got " + quote(*text));
+          continue;
+        }
+        out.name_servers.push_back(server->to_string());
+      }
+    }
+  }
+  if (const auto* n = table.get("authoritative"))
+    if (auto v = read_bool(*n, what("authoritative"))) out.authoritative = *v;
+  if (const auto* n = table.get("authoritative_port"))
+    if (auto v = read_integer(*n, what("authoritative_port"), 1, 65535))
+      out.authoritative_port = static_cast<std::uint16_t>(*v);
+  if (const auto* n = table.get("interval"))
+    if (auto v = read_bounded_duration(*n, what("interval"), rules::max_discovery_interval, "24h")) out.interval = *v;
+  if (const auto* n = table.get("jitter"))
+    if (auto v = read_number(*n, what("jitter"), 0.0, rules::max_discovery_jitter)) out.jitter = *v;
+  if (const auto* n = table.get("max_lookups"))
+    if (auto v = read_integer(*n, what("max_lookups"), 1, rules::max_discovery_lookups))
+      out.max_lookups = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("parallel_lookups"))
+    if (auto v = read_integer(*n, what("parallel_lookups"), 1, rules::max_parallel_lookups))
+      out.parallel_lookups = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("answer_size"))
+    if (auto v = read_integer(*n, what("answer_size"), 1, rules::max_answer_size))
+      out.answer_size = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("query_timeout"))
+    if (auto v = read_bounded_duration(*n, what("query_timeout"), rules::max_query_timeout, "60s"))
+      out.query_timeout = *v;
+  if (const auto* n = table.get("query_tries"))
+    if (auto v = read_integer(*n, what("query_tries"), 1, rules::max_query_tries))
+      out.query_tries = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("misses_before_deregistration"))
+    if (auto v = read_integer(*n, what("misses_before_deregistration"), 1, rules::max_misses_before_deregistration))
+      out.misses_before_deregistration = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table.get("max_deregistration_fraction"))
+    if (auto v = read_number(*n, what("max_deregistration_fraction"), 0.0, 1.0)) out.max_deregistration_fraction = *v;
+  if (const auto* n = table.get("weight"))
+    if (auto v = read_integer(*n, what("weight"), 1, rules::max_weight)) out.weight = static_cast<std::uint32_t>(*v);
 }
 
 // [target_group.health_check] or health_check = { ... }. Its presence turns

@@ -48,6 +48,31 @@ struct health_check {
   std::string expected_status = "200-399"; // "200", "200-299", "200,204,300-399"
 };
 
+// [target_group.discovery.dns]: the group's targets also come from DNS names that answer a
+// random part of their addresses per query (an AWS ALB answers 8). See docs/discovery.md.
+struct dns_discovery {
+  std::vector<std::string> names;  // fully qualified; no search domains
+  std::uint16_t port = 0;          // the targets' port (required)
+  bool ipv4 = true;                // families = ["ipv4", "ipv6"]: A and/or AAAA records
+  bool ipv6 = false;
+  // Empty: the system's resolvers (/etc/resolv.conf). Else "ip[:port]" servers.
+  std::vector<std::string> name_servers;
+  // Find the zone's authoritative servers (NS of the parent zone, through name_servers or the
+  // system's) and ask them directly, as the AWS recipe does: no resolver cache in between.
+  bool authoritative = false;
+  std::uint16_t authoritative_port = 53;
+  duration interval{std::chrono::seconds(10)};
+  double jitter = 0.1;  // each interval is interval * (1 +- jitter)
+  std::uint32_t max_lookups = 256;      // queries per name and family per run, at most
+  std::uint32_t parallel_lookups = 8;   // queries in flight at once per name
+  std::uint32_t answer_size = 8;        // addresses a full answer holds (the ALB's 8)
+  duration query_timeout{std::chrono::seconds(2)};
+  std::uint32_t query_tries = 2;
+  std::uint32_t misses_before_deregistration = 3;
+  double max_deregistration_fraction = 0.5;
+  std::uint32_t weight = 1;  // of every discovered target
+};
+
 struct target {
   net::endpoint address;
   std::uint32_t weight = 1;  // 1..256
@@ -66,6 +91,7 @@ struct target_group {
   // A target removed from the group (reload, discovery) gets no new connections
   // at once; its established ones may go on this long, then are closed. NLB's default.
   duration deregistration_delay{std::chrono::seconds(300)};
+  std::optional<dns_discovery> discovery;  // targets may then be empty
 };
 
 struct listener {
@@ -89,6 +115,8 @@ struct global_settings {
   std::string connection_log = "off";
   // SIGTERM: stop accepting, let connections finish for this long, then close them.
   duration shutdown_grace{std::chrono::seconds(30)};
+  // Where DNS discovery keeps its state between runs (one JSON file per group and name).
+  std::string state_dir = "/var/lib/staticgate";
 };
 
 // [admin]: /metrics, /healthz and the JSON API. Present = on; loopback by default.

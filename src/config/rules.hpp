@@ -26,6 +26,20 @@ inline constexpr double max_health_jitter = 0.5;
 inline constexpr std::int64_t max_health_threshold = 100;
 inline constexpr std::int64_t max_passive_failures = 1000;
 
+// [target_group.discovery.dns].
+inline constexpr std::int64_t max_discovery_lookups = 10'000;
+inline constexpr std::int64_t max_parallel_lookups = 64;
+inline constexpr std::int64_t max_answer_size = 64;
+inline constexpr std::int64_t max_query_tries = 10;
+inline constexpr std::int64_t max_misses_before_deregistration = 1000;
+inline constexpr std::chrono::milliseconds max_query_timeout = std::chrono::seconds(60);
+inline constexpr std::chrono::milliseconds max_discovery_interval = std::chrono::hours(24);
+inline constexpr double max_discovery_jitter = 0.5;
+
+// A DNS name as a query asks it: labels of 1-63 letters, digits, '-' or '_' joined by dots, at
+// most 253 characters, one trailing dot allowed.
+bool is_valid_dns_name(std::string_view name);
+
 // Listener and target group names: [A-Za-z0-9_.-]{1,64}. Narrow on purpose,
 // because names appear in metric labels, log lines and admin API paths.
 bool is_valid_name(std::string_view name);

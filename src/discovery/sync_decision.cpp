@@ -43,7 +43,7 @@ sync_result decide(const sync_state& previous, const lookup_outcome& lookup,
 
   const auto& seen = lookup.addresses;
   sync_state& next = result.next;
-  next.last_success_unix_ms = now_unix_ms;
+  if (lookup.complete) next.last_success_unix_ms = now_unix_ms;
 
   // Active before this run; pending keys count even if a hand-edited state forgot them in active.
   std::set<std::string> active_before = previous.active;
@@ -59,6 +59,13 @@ sync_result decide(const sync_state& previous, const lookup_outcome& lookup,
   }
   next.active = active_before;
   next.active.insert(seen.begin(), seen.end());
+
+  // Rule 2b.
+  if (!lookup.complete) {
+    result.warnings.push_back("some queries failed (" + (lookup.error.empty() ? std::string("no detail") : lookup.error) +
+                              "): registered what was seen; miss counters not advanced");
+    return result;
+  }
 
   // Rule 5.
   for (const auto& address : active_before) {

@@ -16,6 +16,11 @@
 //     changed_nothing_because_of_failure = true. (An empty answer for an ALB name is far more
 //     likely a resolver or DNS outage than a real empty pool; acting on it would drain
 //     everything, which is the failure the AWS recipe's "bail out" guards against.)
+//  2b. Partial. If the lookup answered addresses but some of its queries failed (complete=false),
+//     the seen addresses are taken on and registered (rules 3-4: new capacity is safe to add), but
+//     no miss counter advances and nothing is deregistered: an address missing from a run with
+//     failed queries may simply have been in an unanswered one. last_success_unix_ms is not
+//     updated and a warning says why.
 //  3. Otherwise last_success_unix_ms = now and every address in the answer becomes active and
 //     leaves pending (seen again resets its counter to nothing).
 //  4. Registration. With the registered targets known: register every seen address that is not
@@ -80,6 +85,7 @@ struct lookup_outcome {
   bool ok = false;
   std::set<std::string> addresses;  // union over this run's repeated queries
   std::string error;
+  bool complete = true;  // false: some of the run's queries failed (rule 2b); `error` says which
 };
 
 // known=false: reading the registered targets failed; never treated as an empty set.

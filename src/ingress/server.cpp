@@ -45,8 +45,9 @@ struct retired_checkers final : net::retirable {
 
 }  // namespace
 
-server::server(const config::config& cfg, unsigned workers)
-    : worker_count_(workers == 0 ? 1 : workers),
+server::server(const config::config& cfg, unsigned workers, discovery::discovered_addresses discovered)
+    : discovered_(std::move(discovered)),
+      worker_count_(workers == 0 ? 1 : workers),
       forwarding_(cfg.global.forwarding),
       connection_log_(open_connection_log(cfg.global.connection_log)) {
   for (unsigned w = 0; w < worker_count_; ++w) {
@@ -55,7 +56,8 @@ server::server(const config::config& cfg, unsigned workers)
   }
   stats_registry_.resize(worker_count_);
   draining_stats_.resize(worker_count_);
-  apply(cfg, true);
+  base_config_ = cfg;
+  apply(discovery::with_discovered_targets(cfg, discovered_), true);
 }
 
 server::~server() { stop(); }
@@ -66,12 +68,31 @@ void server::reload(const config::config& next) {
     spdlog::warn("reload: [global] forwarding changes only at restart; keeping the old value");
   if (next.global.workers != 0 && next.global.workers != worker_count_)
     spdlog::warn("reload: [global] workers changes only at restart; keeping {}", worker_count_);
-  apply(next, false);
+  base_config_ = next;
+  apply(discovery::with_discovered_targets(next, discovered_), false);
   spdlog::info("reload: applied ({} listener(s), {} target group(s))", next.listeners.size(),
                next.target_groups.size());
 }
 
-void server::apply(const config::config& cfg, bool initial) {
+void server::set_discovered(const discovery::discovered_addresses& discovered) {
+  std::lock_guard lock(reload_mutex_);
+  if (discovered == discovered_) return;
+  discovered_ = discovered;
+  apply(discovery::with_discovered_targets(base_config_, discovered_), false, false);
+  for (const auto& g : base_config_.target_groups) {
+    if (!g.discovery) continue;
+    auto it = discovered_.find(g.name);
+    spdlog::info("target group \"{}\": {} discovered target(s) applied", g.name,
+                 it == discovered_.end() ? 0 : it->second.size());
+  }
+}
+
+void server::set_discovery_status(std::vector<discovery_name_snapshot> status) {
+  std::lock_guard lock(state_mutex_);
+  discovery_status_ = std::move(status);
+}
+
+void server::apply(const config::config& cfg, bool initial, bool announce) {
   const auto id = ++generation_;
   // 1. Snapshots, and listener state (reused by name, so counters and the
   //    max_connections accounting of open connections carry on).
@@ -201,6 +222,7 @@ void server::apply(const config::config& cfg, bool initial) {
   open_binds_ = std::move(open);
 
   install_health_checks(cfg, id);
+  if (!announce) return;
   for (const auto& l : cfg.listeners) {
     const auto* g = cfg.find_group(l.target_group);
     for (const auto& address : l.binds)
@@ -346,6 +368,7 @@ gateway_snapshot server::snapshot() const {
   out.workers = worker_count_;
   out.uptime_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   std::lock_guard lock(state_mutex_);
+  out.discovery = discovery_status_;
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     const auto& shared = *listeners_[i];
     listener_snapshot l;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "discovery/discovered_targets.hpp"
 #include "ingress/health/group_checker.hpp"
 #include "ingress/control.hpp"
 #include "ingress/listener.hpp"
@@ -24,7 +25,8 @@ class server final : public control {
  public:
   // Opens every listening socket; throws std::runtime_error naming the listener
   // and address when one cannot be bound, before any worker starts.
-  server(const config::config& cfg, unsigned workers);
+  // `discovered`: targets DNS discovery restored from its state, in place from the start.
+  server(const config::config& cfg, unsigned workers, discovery::discovered_addresses discovered = {});
   server(const server&) = delete;
   server& operator=(const server&) = delete;
   ~server();
@@ -47,6 +49,12 @@ class server final : public control {
   // drain for its deregistration_delay. Throws std::runtime_error (and changes
   // nothing) when a new address cannot be bound. Main thread.
   void reload(const config::config& next);
+  // DNS discovery's result: each discovery group's targets become its static ones plus these
+  // addresses (discovered_targets.hpp). Applied like a reload: new targets get connections at
+  // once, removed ones drain for deregistration_delay. No-op when nothing changed. Thread-safe.
+  void set_discovered(const discovery::discovered_addresses& discovered);
+  // What /metrics and the API show of discovery. Thread-safe.
+  void set_discovery_status(std::vector<discovery_name_snapshot> status);
   // What control::reload() runs: reads the config and calls reload(next).
   using reload_handler = std::function<std::string()>;
   void set_reload_handler(reload_handler handler) { reload_handler_ = std::move(handler); }
@@ -54,10 +62,13 @@ class server final : public control {
 
  private:
   // Builds and applies a generation; initial: before the workers run.
-  void apply(const config::config& cfg, bool initial);
+  void apply(const config::config& cfg, bool initial, bool announce = true);
   void install_health_checks(const config::config& cfg, std::uint64_t generation);
 
   reload_handler reload_handler_;
+  config::config base_config_;  // the last config applied, before discovered targets are added
+  discovery::discovered_addresses discovered_;
+  std::vector<discovery_name_snapshot> discovery_status_;  // guarded by state_mutex_
   unsigned worker_count_;
   config::forwarding_mode forwarding_;
   std::uint64_t generation_ = 0;

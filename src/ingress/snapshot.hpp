@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,12 +49,31 @@ struct listener_snapshot {
   std::uint64_t rejected = 0;
 };
 
+// One (target group, DNS name) of DNS discovery, as of its last run.
+struct discovery_name_snapshot {
+  std::string target_group;
+  std::string name;
+  std::uint64_t addresses = 0;  // active addresses (the AWS recipe's IP count), pending included
+  std::uint64_t pending = 0;    // active but missing from recent answers
+  std::uint64_t runs = 0;
+  std::uint64_t failed_runs = 0;  // the lookup failed or answered nothing: no change made
+  std::uint32_t last_lookups = 0;
+  double last_run_seconds = 0;
+  std::map<std::string, std::uint64_t> lookup_failures;  // by kind: timeout, servfail, ...
+  std::uint64_t registrations = 0;
+  std::uint64_t deregistrations = 0;
+  std::uint64_t breaker_trips = 0;
+  std::int64_t last_success_unix_ms = 0;  // 0: never
+  std::string state_error;  // the state file could not be read or written ("" when fine)
+};
+
 struct gateway_snapshot {
   std::string version;
   unsigned workers = 0;
   double uptime_seconds = 0;
   std::vector<listener_snapshot> listeners;
   std::vector<group_snapshot> groups;
+  std::vector<discovery_name_snapshot> discovery;
 };
 
 }  // namespace staticgate::ingress

@@ -55,6 +55,7 @@ void event_loop::run() {
   }
   drain_posted();
   destroy_retired();
+  stopping_.store(false, std::memory_order_relaxed);  // run() may be called again (tests, sync --once)
 }
 
 void event_loop::stop() {

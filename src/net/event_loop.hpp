@@ -48,7 +48,8 @@ class event_loop {
   std::error_code add(int fd, io_handler* handler, std::uint32_t events = edge_all);
   void remove(int fd);
 
-  // Runs until stop(). Loop thread only.
+  // Runs until stop() (a stop() before run() makes it return at once), then can run again.
+  // Loop thread only.
   void run();
   // Thread-safe.
   void stop();

@@ -105,8 +105,8 @@ def nginx(tmp_path, ports, files):
     """Factory: nginx(ips=[...]) starts one nginx with a server per address."""
     started = []
 
-    def start(ips=("127.0.1.1", "127.0.1.2", "127.0.1.3"), proxy_protocol=False):
-        n = h.Nginx(tmp_path / f"nginx{len(started)}", ports, ips, files.dir, proxy_protocol)
+    def start(ips=("127.0.1.1", "127.0.1.2", "127.0.1.3"), proxy_protocol=False, common_port=False):
+        n = h.Nginx(tmp_path / f"nginx{len(started)}", ports, ips, files.dir, proxy_protocol, common_port)
         started.append(n)
         return n
 

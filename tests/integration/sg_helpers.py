@@ -499,7 +499,7 @@ class Nginx:
     files in files_dir."""
 
     def __init__(self, workdir: Path, ports: PortAllocator, ips, files_dir: Path,
-                 proxy_protocol: bool = False):
+                 proxy_protocol: bool = False, common_port: bool = False):
         """proxy_protocol: listen with nginx's `proxy_protocol` (v1 and v2) and
         answer GET / with the client address the header carried, 'ip:port\\n'."""
         self.proxy_protocol = proxy_protocol
@@ -508,7 +508,9 @@ class Nginx:
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.ips = list(ips)
-        self.ports = {ip: ports.get(ip) for ip in self.ips}
+        # common_port: one port on every address (targets found by DNS share the group's port).
+        shared = ports.get_common(self.ips) if common_port else None
+        self.ports = {ip: shared or ports.get(ip) for ip in self.ips}
         self.addrs = [(ip, self.ports[ip]) for ip in self.ips]
         self.targets = [fmt_addr(ip, self.ports[ip]) for ip in self.ips]
         self.names = [f"backend-{ip}" for ip in self.ips]

@@ -45,7 +45,7 @@ TEST(config_load_group, value_errors) {
   EXPECT_TRUE(has_only_error(group(targets + "target = \"x\""), 8, 1,
                              "unknown key \"target\" in [[target_group]] (expected one of: name, "
                              "algorithm, maglev_table_size, connect_timeout, connect_retries, targets, "
-                             "proxy_protocol, health_check, deregistration_delay)"));
+                             "proxy_protocol, health_check, deregistration_delay, discovery)"));
 }
 
 TEST(config_load_group, targets_are_required_and_non_empty) {

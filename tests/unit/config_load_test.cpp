@@ -220,7 +220,7 @@ TEST(config_load, global_errors) {
                              "forwarding: expected one of auto, splice, copy; got a boolean"));
   EXPECT_TRUE(has_only_error(load(with_global("[global]\n  wrokers = 1")), 2, 3,
                              "unknown key \"wrokers\" in [global] (expected one of: workers, "
-                             "log_level, forwarding, connection_log, shutdown_grace)"));
+                             "log_level, forwarding, connection_log, shutdown_grace, state_dir)"));
   EXPECT_TRUE(has_only_error(load(with_global("[global]\nconnection_log = \"relative.log\"")), 2, 18,
                              "connection_log: expected \"off\", \"stdout\", \"stderr\" or an absolute file path, "
                              "got \"relative.log\""));

@@ -24,6 +24,9 @@ namespace {
 constexpr std::int64_t now = 10'000;
 
 lookup_outcome answered(std::set<std::string> addresses) { return {.ok = true, .addresses = std::move(addresses), .error = {}}; }
+lookup_outcome partial(std::set<std::string> addresses) {
+  return {.ok = true, .addresses = std::move(addresses), .error = "2 of 40 queries timed out", .complete = false};
+}
 lookup_outcome failed(std::string error) { return {.ok = false, .addresses = {}, .error = std::move(error)}; }
 registered_view known(std::set<std::string> addresses) { return {.known = true, .addresses = std::move(addresses)}; }
 registered_view unknown() { return {.known = false, .addresses = {}}; }
@@ -223,6 +226,19 @@ const std::vector<decide_case>& cases() {
        .lookup = answered({"a"}),
        .registered = known({"a", "b"}),
        .expected_next = {.active = {"a", "b"}, .pending = {{"b", {.misses = 2, .first_missed_unix_ms = 500}}}, .last_success_unix_ms = now, .runs = 5}},
+      {.name = "partial_lookup_registers_new_but_advances_no_miss",
+       .previous = {.active = {"a", "b", "c"}, .pending = {{"c", {.misses = 2, .first_missed_unix_ms = 500}}}, .last_success_unix_ms = 5, .runs = 4},
+       .lookup = partial({"a", "d"}),
+       .registered = known({"a", "b", "c"}),
+       .expected_next = {.active = {"a", "b", "c", "d"}, .pending = {{"c", {.misses = 2, .first_missed_unix_ms = 500}}}, .last_success_unix_ms = 5, .runs = 5},
+       .expected_register = {"d"},
+       .warning_contains = "miss counters not advanced"},
+      {.name = "partial_lookup_seeing_a_pending_address_clears_it",
+       .previous = {.active = {"a", "b", "c"}, .pending = {{"c", {.misses = 2, .first_missed_unix_ms = 500}}}, .last_success_unix_ms = 5, .runs = 4},
+       .lookup = partial({"c"}),
+       .registered = known({"a", "b", "c"}),
+       .expected_next = {.active = {"a", "b", "c"}, .pending = {}, .last_success_unix_ms = 5, .runs = 5},
+       .warning_contains = "some queries failed"},
   };
   return table;
 }

@@ -1,0 +1,350 @@
+#include "discovery/controller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "discovery/state_codec.hpp"
+
+namespace staticgate::discovery {
+
+struct controller::pair_state {
+  std::string group;
+  std::string name;
+  sync_state state;
+  bool loaded = false;
+  std::string load_error;  // non-empty: degraded (see the header)
+  ingress::discovery_name_snapshot status;
+};
+
+struct controller::schedule_class {
+  config::duration interval;
+  double jitter;
+  std::vector<std::string> groups;
+  std::function<void()> on_fire;
+  net::callback_timer<std::function<void()>> timer;
+  bool busy = false;
+  schedule_class(config::duration i, double j) : interval(i), jitter(j), timer([this] { on_fire(); }) {}
+};
+
+struct controller::run_in_progress {
+  std::vector<std::string> groups;
+  std::map<std::string, lookup_report> lookups;  // by lookup key
+  std::size_t outstanding = 0;
+  std::function<void(const run_report&)> done;
+};
+
+namespace {
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string resolver_key(const config::dns_discovery& d) {
+  std::string key;
+  for (const auto& s : d.name_servers) key += s + ",";
+  return key + "|" + std::to_string(d.query_timeout.count()) + "|" + std::to_string(d.query_tries);
+}
+
+// Groups asking the same name the same way share one lookup per run.
+std::string lookup_key(const std::string& name, const config::dns_discovery& d) {
+  return name + "|" + (d.ipv4 ? "4" : "") + (d.ipv6 ? "6" : "") + "|" + resolver_key(d) + "|" +
+         std::to_string(d.max_lookups) + "|" + std::to_string(d.parallel_lookups) + "|" + std::to_string(d.answer_size);
+}
+
+name_lookup_options lookup_options(const config::dns_discovery& d) {
+  name_lookup_options o;
+  o.ipv4 = d.ipv4;
+  o.ipv6 = d.ipv6;
+  o.stopping.answer_size = d.answer_size;
+  o.stopping.max_lookups = d.max_lookups;
+  o.stopping.batch_size = d.parallel_lookups;
+  return o;
+}
+
+std::string join(const std::set<std::string>& items, std::size_t limit = 8) {
+  std::string out;
+  std::size_t n = 0;
+  for (const auto& item : items) {
+    if (n++ == limit) return out + ", ... (" + std::to_string(items.size()) + " in all)";
+    out += (out.empty() ? "" : ", ") + item;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string state_key(const std::string& group, const std::string& name) { return group + "/" + name; }
+
+bool run_report::any_failure() const {
+  return std::any_of(names.begin(), names.end(), [](const name_run& n) {
+    return n.decision.changed_nothing_because_of_failure || !n.lookup.outcome.complete || !n.state_error.empty();
+  });
+}
+
+controller::controller(net::event_loop& loop, state_store& store, resolver_factory resolvers, apply_fn apply,
+                       status_fn status, options opts)
+    : loop_(loop),
+      store_(store),
+      make_resolver_(std::move(resolvers)),
+      apply_(std::move(apply)),
+      status_(std::move(status)),
+      options_(opts) {}
+
+controller::~controller() {
+  classes_.clear();
+  runs_.clear();
+  resolvers_.clear();  // pending callbacks are dropped, not called
+}
+
+void controller::configure(const config::config& cfg) {
+  groups_.clear();
+  std::map<std::string, std::unique_ptr<pair_state>> pairs;
+  for (const auto& g : cfg.target_groups) {
+    if (!g.discovery) continue;
+    groups_.push_back(g);
+    for (const auto& name : g.discovery->names) {
+      const auto key = state_key(g.name, name);
+      if (auto it = pairs_.find(key); it != pairs_.end()) {
+        pairs[key] = std::move(it->second);
+        continue;
+      }
+      auto pair = std::make_unique<pair_state>();
+      pair->group = g.name;
+      pair->name = name;
+      pair->status.target_group = g.name;
+      pair->status.name = name;
+      load_state(*pair);
+      pairs[key] = std::move(pair);
+    }
+  }
+  pairs_ = std::move(pairs);
+  if (running_) {
+    stop();
+    start();
+  }
+  publish_status();
+}
+
+void controller::load_state(pair_state& pair) {
+  std::string error;
+  const auto key = state_key(pair.group, pair.name);
+  auto bytes = store_.load(key, error);
+  if (!bytes) {
+    if (error.empty()) {  // first run: nothing saved yet
+      pair.loaded = true;
+      pair.load_error.clear();
+    } else {
+      pair.load_error = "cannot read state " + key + ": " + error;
+    }
+  } else if (auto stored = decode_state(*bytes, error)) {
+    if (stored->target_group != pair.group || stored->name != pair.name) {
+      pair.load_error = "state " + key + " belongs to target group \"" + stored->target_group + "\", name \"" +
+                        stored->name + "\"";
+    } else {
+      pair.state = stored->state;
+      pair.loaded = true;
+      pair.load_error.clear();
+      spdlog::info("discovery {}: resumed from saved state ({} active, {} pending, {} runs)", key,
+                   pair.state.active.size(), pair.state.pending.size(), pair.state.runs);
+    }
+  } else {
+    pair.load_error = "state " + key + " is corrupt: " + error;
+  }
+  if (!pair.load_error.empty()) {
+    spdlog::error("discovery {}; registering what DNS answers, deregistering nothing and leaving the file alone "
+                  "until it reads back (fix or remove it)",
+                  pair.load_error);
+  }
+  pair.status.state_error = pair.load_error;
+  pair.status.addresses = pair.state.active.size();
+  pair.status.pending = pair.state.pending.size();
+  pair.status.last_success_unix_ms = pair.state.last_success_unix_ms;
+}
+
+discovered_addresses controller::discovered() const {
+  discovered_addresses out;
+  for (const auto& g : groups_) out[g.name];
+  for (const auto& [key, pair] : pairs_) out[pair->group].insert(pair->state.active.begin(), pair->state.active.end());
+  return out;
+}
+
+dns::resolver& controller::resolver_for(const config::dns_discovery& settings) {
+  auto& slot = resolvers_[resolver_key(settings)];
+  if (!slot) slot = make_resolver_(settings);
+  return *slot;
+}
+
+void controller::start() {
+  running_ = true;
+  classes_.clear();
+  for (const auto& g : groups_) {
+    schedule_class* cls = nullptr;
+    for (auto& c : classes_)
+      if (c->interval == g.discovery->interval && c->jitter == g.discovery->jitter) cls = c.get();
+    if (!cls) {
+      classes_.push_back(std::make_shared<schedule_class>(g.discovery->interval, g.discovery->jitter));
+      cls = classes_.back().get();
+      std::weak_ptr<schedule_class> weak = classes_.back();
+      cls->on_fire = [this, cls, weak] {
+        if (cls->busy) return arm(*cls, false);  // a slow run still going: skip a beat
+        cls->busy = true;
+        run_groups(cls->groups, [this, weak](const run_report&) {
+          auto alive = weak.lock();  // a reload may have replaced the schedule meanwhile
+          if (!alive) return;
+          alive->busy = false;
+          if (running_) arm(*alive, false);
+        });
+      };
+    }
+    cls->groups.push_back(g.name);
+  }
+  for (auto& c : classes_) arm(*c, true);
+  publish_status();
+}
+
+void controller::arm(schedule_class& cls, bool first) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  auto delay = std::chrono::milliseconds(0);
+  if (!first) {
+    std::uniform_real_distribution<double> factor(1.0 - cls.jitter, 1.0 + cls.jitter);
+    delay = std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(cls.interval.count()) * factor(random)));
+  }
+  loop_.timers().schedule(cls.timer, loop_.now() + delay);
+}
+
+void controller::stop() {
+  running_ = false;
+  for (auto& c : classes_) loop_.timers().cancel(c->timer);
+}
+
+void controller::run_once(std::function<void(const run_report&)> done) {
+  std::vector<std::string> names;
+  for (const auto& g : groups_) names.push_back(g.name);
+  run_groups(names, std::move(done));
+}
+
+void controller::run_groups(const std::vector<std::string>& groups, std::function<void(const run_report&)> done) {
+  auto run = std::make_shared<run_in_progress>();
+  run->groups = groups;
+  run->done = std::move(done);
+  runs_.push_back(run);
+  std::vector<std::pair<std::string, const config::target_group*>> to_start;
+  for (const auto& g : groups_) {
+    if (std::find(groups.begin(), groups.end(), g.name) == groups.end()) continue;
+    for (const auto& name : g.discovery->names) {
+      const auto key = lookup_key(name, *g.discovery);
+      if (run->lookups.try_emplace(key).second) to_start.emplace_back(key, &g);
+    }
+  }
+  run->outstanding = to_start.size() + 1;  // +1: released below, so a lookup finishing at once cannot end the run early
+  std::weak_ptr<run_in_progress> weak = run;
+  for (const auto& [key, group] : to_start) {
+    const auto& d = *group->discovery;
+    const std::string name = key.substr(0, key.find('|'));
+    name_lookup::start(loop_, resolver_for(d), name, lookup_options(d),
+                       [this, weak, key = key](const lookup_report& report) {
+                         auto r = weak.lock();
+                         if (!r) return;
+                         r->lookups[key] = report;
+                         if (--r->outstanding == 0) finish(*r);
+                       });
+  }
+  if (--run->outstanding == 0) finish(*run);
+}
+
+void controller::finish(run_in_progress& run) {
+  const auto now = unix_ms_now();
+  run_report report;
+  for (const auto& g : groups_) {
+    if (std::find(run.groups.begin(), run.groups.end(), g.name) == run.groups.end()) continue;
+    const auto& d = *g.discovery;
+    // What the group holds now: every name's active addresses and the static targets at the
+    // discovery port. Known exactly, since we are the data plane.
+    registered_view registered{.known = true, .addresses = {}};
+    for (const auto& [key, pair] : pairs_)
+      if (pair->group == g.name) registered.addresses.insert(pair->state.active.begin(), pair->state.active.end());
+    for (const auto& t : g.targets)
+      if (t.address.port() == d.port)
+        if (auto ip = canonical_ip(t.address.ip_string())) registered.addresses.insert(*ip);
+
+    for (const auto& name : d.names) {
+      auto it = pairs_.find(state_key(g.name, name));
+      if (it == pairs_.end()) continue;
+      auto& pair = *it->second;
+      if (!pair.load_error.empty()) load_state(pair);  // fixed or removed since?
+      name_run result;
+      result.target_group = g.name;
+      result.name = name;
+      result.lookup = run.lookups[lookup_key(name, d)];
+      lookup_outcome outcome = result.lookup.outcome;
+      const bool degraded = !pair.load_error.empty();
+      if (degraded) {
+        outcome.complete = false;
+        outcome.error = pair.load_error;
+        result.state_error = pair.load_error;
+      }
+      const sync_options opts{.misses_before_deregistration = d.misses_before_deregistration,
+                              .max_deregistration_fraction = d.max_deregistration_fraction};
+      result.decision = decide(pair.state, outcome, registered, opts, now);
+      pair.state = result.decision.next;
+      if (!options_.dry_run && !degraded) {
+        std::string error;
+        const auto bytes = encode_state({.target_group = g.name, .name = name, .state = pair.state});
+        if (!store_.save(state_key(g.name, name), bytes, error)) {
+          result.state_error = "cannot save state " + state_key(g.name, name) + ": " + error;
+          spdlog::error("discovery {}", result.state_error);
+        }
+      }
+      // Figures for /metrics and the API.
+      auto& s = pair.status;
+      ++s.runs;
+      if (result.decision.changed_nothing_because_of_failure) ++s.failed_runs;
+      s.last_lookups = result.lookup.lookups;
+      s.last_run_seconds = static_cast<double>(result.lookup.elapsed.count()) / 1000.0;
+      for (const auto& [kind, count] : result.lookup.failures) s.lookup_failures[kind] += count;
+      s.registrations += result.decision.to_register.size();
+      s.deregistrations += result.decision.to_deregister.size();
+      if (result.decision.breaker_tripped) ++s.breaker_trips;
+      s.addresses = pair.state.active.size();
+      s.pending = pair.state.pending.size();
+      s.last_success_unix_ms = pair.state.last_success_unix_ms;
+      s.state_error = result.state_error;
+
+      // The one-line summary of the run, then what needs an operator's eye.
+      std::string failures;
+      for (const auto& [kind, count] : result.lookup.failures)
+        failures += (failures.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
+      spdlog::info("discovery {}/{}: {} seen, {} active, {} pending, +{} -{}, {} lookups in {} ms{}{}", g.name, name,
+                   result.lookup.outcome.addresses.size(), s.addresses, s.pending,
+                   result.decision.to_register.size(), result.decision.to_deregister.size(), result.lookup.lookups,
+                   result.lookup.elapsed.count(), failures.empty() ? "" : ", failures: " + failures,
+                   options_.dry_run ? " (dry run)" : "");
+      if (!result.decision.to_register.empty())
+        spdlog::info("discovery {}/{}: registering {}", g.name, name, join(result.decision.to_register));
+      if (!result.decision.to_deregister.empty())
+        spdlog::info("discovery {}/{}: deregistering {}", g.name, name, join(result.decision.to_deregister));
+      for (const auto& w : result.decision.warnings) spdlog::warn("discovery {}/{}: {}", g.name, name, w);
+      report.names.push_back(std::move(result));
+    }
+  }
+  if (!options_.dry_run && apply_) apply_(discovered());
+  publish_status();
+  auto done = std::move(run.done);
+  // Drop the finished run (the report is a copy).
+  runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&run](const auto& r) { return r.get() == &run; }),
+              runs_.end());
+  if (done) done(report);
+}
+
+void controller::publish_status() {
+  if (!status_) return;
+  std::vector<ingress::discovery_name_snapshot> out;
+  for (const auto& [key, pair] : pairs_) out.push_back(pair->status);
+  status_(std::move(out));
+}
+
+}  // namespace staticgate::discovery

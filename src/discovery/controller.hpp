@@ -1,0 +1,108 @@
+// DNS discovery for every target group with a [target_group.discovery.dns]: on a schedule (or
+// once, for `staticgate sync --once`), look each name up (lookups of the same name with the same
+// settings are shared between groups), decide (sync_decision.hpp), persist the state per
+// (group, name) in a state_store, and hand the groups' discovered addresses to `apply`.
+//
+// Runs on one event loop (the gateway's control thread, or a loop of its own for sync --once):
+// every member is loop-thread only, except configure() and discovered() before the loop runs.
+//
+// State. Each (group, name) state is loaded once, when the pair first appears, and kept in
+// memory; every run saves it (unless dry_run). A state that cannot be read (corrupt file, I/O
+// error) is reported on every run and the pair runs degraded until a load succeeds: it registers
+// what DNS answers, never deregisters, and never overwrites the file, so nothing is lost and the
+// operator can inspect it.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+#include "discovery/discovered_targets.hpp"
+#include "discovery/name_lookup.hpp"
+#include "discovery/state_store.hpp"
+#include "discovery/sync_decision.hpp"
+#include "dns/resolver.hpp"
+#include "ingress/snapshot.hpp"
+#include "net/event_loop.hpp"
+#include "net/timer_heap.hpp"
+
+namespace staticgate::discovery {
+
+// One (group, name) of one run.
+struct name_run {
+  std::string target_group;
+  std::string name;
+  lookup_report lookup;
+  sync_result decision;
+  std::string state_error;  // loading or saving the state failed
+};
+
+struct run_report {
+  std::vector<name_run> names;
+  bool any_failure() const;  // a lookup failed, or state could not be read or written
+};
+
+// Makes the resolver for a set of servers ("ip:port"; empty: the system's). Tests pass fakes.
+using resolver_factory = std::function<std::unique_ptr<dns::resolver>(const config::dns_discovery&)>;
+
+class controller {
+ public:
+  using apply_fn = std::function<void(const discovered_addresses&)>;
+  using status_fn = std::function<void(std::vector<ingress::discovery_name_snapshot>)>;
+
+  struct options {
+    bool dry_run = false;  // decide and report, but neither save state nor apply
+  };
+
+  controller(net::event_loop& loop, state_store& store, resolver_factory resolvers, apply_fn apply,
+             status_fn status, options opts);
+  ~controller();
+  controller(const controller&) = delete;
+  controller& operator=(const controller&) = delete;
+
+  // The discovery groups of `cfg`; state of pairs not seen before is loaded now. Pairs that left
+  // the config are forgotten (their files stay). Call before the loop runs, or on the loop.
+  void configure(const config::config& cfg);
+  // Each discovery group's active addresses, from the state (restored or current).
+  discovered_addresses discovered() const;
+
+  // Periodic runs, the first at once; each schedule class (same interval and jitter) runs
+  // together so groups watching one name share its lookups.
+  void start();
+  void stop();
+  // One run of every discovery group now; `done` on the loop thread.
+  void run_once(std::function<void(const run_report&)> done);
+
+ private:
+  struct pair_state;
+  struct schedule_class;
+  struct run_in_progress;
+
+  void run_groups(const std::vector<std::string>& groups, std::function<void(const run_report&)> done);
+  void finish(run_in_progress& run);
+  void load_state(pair_state& pair);
+  void publish_status();
+  dns::resolver& resolver_for(const config::dns_discovery& settings);
+  void arm(schedule_class& cls, bool first);
+
+  net::event_loop& loop_;
+  state_store& store_;
+  resolver_factory make_resolver_;
+  apply_fn apply_;
+  status_fn status_;
+  const options options_;
+  std::vector<config::target_group> groups_;  // discovery groups only
+  std::map<std::string, std::unique_ptr<pair_state>> pairs_;  // by state key
+  std::map<std::string, std::unique_ptr<dns::resolver>> resolvers_;  // by server set and timeouts
+  std::vector<std::shared_ptr<schedule_class>> classes_;
+  std::vector<std::shared_ptr<run_in_progress>> runs_;
+  bool running_ = false;
+};
+
+// The state_store key of a (group, name): "group/name".
+std::string state_key(const std::string& group, const std::string& name);
+
+}  // namespace staticgate::discovery
