@@ -8,42 +8,18 @@
 #include <limits>
 #include <stdexcept>
 
+#include "dns/ns_reply.hpp"
+
 namespace staticgate::dns {
 
 namespace {
 
 constexpr int class_in = 1;
 constexpr int type_a = 1;
+constexpr int type_ns = 2;
 constexpr int type_aaaa = 28;
 constexpr int edns_payload = 1232;  // the DNS flag day 2020 size: no IP fragmentation
 constexpr std::size_t header_size = 12;
-
-class dns_category final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "dns"; }
-  std::string message(int value) const override {
-    switch (static_cast<errc>(value)) {
-      case errc::nxdomain: return "name does not exist (NXDOMAIN)";
-      case errc::servfail: return "server failure (SERVFAIL)";
-      case errc::refused: return "query refused (REFUSED)";
-      case errc::timeout: return "no answer before the timeout";
-      case errc::no_data: return "no record of the requested type";
-      case errc::bad_response: return "malformed DNS response";
-      case errc::connection_refused: return "connection to the DNS server refused";
-      case errc::cancelled: return "query cancelled";
-      case errc::other: return "DNS resolution failed";
-    }
-    return "unknown DNS error";
-  }
-  std::error_condition default_error_condition(int value) const noexcept override {
-    switch (static_cast<errc>(value)) {
-      case errc::timeout: return std::errc::timed_out;
-      case errc::connection_refused: return std::errc::connection_refused;
-      case errc::cancelled: return std::errc::operation_canceled;
-      default: return {value, *this};
-    }
-  }
-};
 
 errc from_ares(int status) {
   switch (status) {
@@ -111,13 +87,6 @@ int parse(int family, const unsigned char* abuf, int alen, dns_answer& answer) {
 
 }  // namespace
 
-const std::error_category& category() {
-  static const dns_category instance;
-  return instance;
-}
-
-std::error_code make_error_code(errc e) { return {static_cast<int>(e), category()}; }
-
 // One c-ares socket registered with the loop. Retired, not deleted, when c-ares
 // closes the socket, so that an event already fetched for it in the current
 // batch lands on a live object that ignores it.
@@ -142,8 +111,9 @@ class cares_resolver::socket_watch final : public net::io_handler, public net::r
 
 struct cares_resolver::query {
   cares_resolver* self;
-  int family;
-  callback done;
+  int type;             // type_a, type_aaaa or type_ns
+  callback done;        // type_a, type_aaaa
+  ns_callback ns_done;  // type_ns
 };
 
 cares_resolver::cares_resolver(net::event_loop& loop, cares_resolver_options options)
@@ -201,9 +171,17 @@ void cares_resolver::resolve(const std::string& name, int family, callback done)
     done(make_error_code(std::errc::address_family_not_supported), {});
     return;
   }
+  int type = family == AF_INET ? type_a : type_aaaa;
+  send(name, new query{this, type, std::move(done), {}});
+}
+
+void cares_resolver::resolve_ns(const std::string& name, ns_callback done) {
+  send(name, new query{this, type_ns, {}, std::move(done)});
+}
+
+void cares_resolver::send(const std::string& name, query* q) {
   ++pending_;
-  auto* q = new query{this, family, std::move(done)};
-  ::ares_query(channel_, name.c_str(), class_in, family == AF_INET ? type_a : type_aaaa, &cares_resolver::on_answer, q);
+  ::ares_query(channel_, name.c_str(), class_in, q->type, &cares_resolver::on_answer, q);
   rearm_timer();
 }
 
@@ -217,8 +195,16 @@ void cares_resolver::on_answer(void* arg, int status, int /*timeouts*/, unsigned
   auto* self = q->self;
   --self->pending_;
   if (self->destroying_) return;
+  if (q->type == type_ns) {
+    ns_answer answer;
+    std::error_code ec = status == ARES_SUCCESS
+                             ? parse_ns_reply({abuf, static_cast<std::size_t>(std::max(alen, 0))}, answer)
+                             : make_error_code(from_ares(status));
+    q->ns_done(ec, std::move(answer));
+    return;
+  }
   dns_answer answer;
-  if (status == ARES_SUCCESS) status = parse(q->family, abuf, alen, answer);
+  if (status == ARES_SUCCESS) status = parse(q->type == type_a ? AF_INET : AF_INET6, abuf, alen, answer);
   if (status != ARES_SUCCESS) {
     q->done(make_error_code(from_ares(status)), {});
     return;

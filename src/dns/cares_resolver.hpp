@@ -53,6 +53,8 @@ class cares_resolver final : public resolver {
   // `done` runs from the loop, or before resolve() returns when the query
   // cannot even be sent (a malformed name). Must not destroy the resolver.
   void resolve(const std::string& name, int family, callback done) override;
+  // Same contract as resolve().
+  void resolve_ns(const std::string& name, ns_callback done) override;
 
   // Completes every pending query with errc::cancelled.
   void cancel();
@@ -67,6 +69,7 @@ class cares_resolver final : public resolver {
   static void on_sock_state(void* data, int fd, int readable, int writable);
   static void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int alen);
   void process(int read_fd, int write_fd);
+  void send(const std::string& name, query* q);  // takes q
   void rearm_timer();
 
   net::event_loop& loop_;

@@ -3,193 +3,49 @@
 // Skipped only when pdns_server is not installed (Debian: pdns-server).
 #include "dns/cares_resolver.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
+#include <algorithm>
 #include <optional>
 #include <set>
-#include <thread>
+#include <sstream>
+
+#include "pdns_server.hpp"
 
 namespace staticgate::dns {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const char* find_pdns() {
-  for (const char* p : {"/usr/sbin/pdns_server", "/usr/local/sbin/pdns_server"})
-    if (::access(p, X_OK) == 0) return p;
-  return nullptr;
+using test_support::bound_udp;
+using test_support::find_pdns;
+using test_support::free_port;
+using test_support::pdns_process;
+
+std::vector<test_support::zone_file> zones() {
+  std::ostringstream z;
+  z << "$ORIGIN test.\n"
+       "@ 3600 IN SOA ns1.test. admin.test. 1 3600 600 86400 60\n"
+       "@ 3600 IN NS ns1.test.\n"
+       "@ 1800 IN NS NS2.Elsewhere.example.\n"
+       "ns1 3600 IN A 127.0.0.1\n"
+       "v4 300 IN A 192.0.2.1\n"
+       "v4 300 IN A 192.0.2.2\n"
+       "v6 120 IN AAAA 2001:db8::1\n"
+       "v6 120 IN AAAA 2001:db8::2\n"
+       "mixed 30 IN A 192.0.2.10\n"
+       "mixed 90 IN A 192.0.2.11\n"
+       "alias 20 IN CNAME v4.test.\n";
+  for (int i = 0; i < 100; ++i) z << "many 60 IN A 10.1." << i / 250 << '.' << i % 250 + 1 << '\n';
+  for (int i = 0; i < 50; ++i) z << "fifty 60 IN A 10.2.0." << i + 1 << '\n';
+  z << "random 5 IN LUA A \";local pool={";
+  for (int i = 0; i < 40; ++i) z << (i ? "," : "") << "'10.3.0." << i + 1 << "'";
+  z << "} return pickrandomsample(8, pool)\"\n";
+  return {{.name = "test", .text = z.str()}, {.name = "broken.test", .text = std::nullopt}};
 }
-
-// A UDP socket on 127.0.0.1 at a port the kernel picked.
-int bound_udp(std::uint16_t& port) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    return -1;
-  }
-  port = ntohs(a.sin_port);
-  return fd;
-}
-
-std::uint16_t free_port() {
-  std::uint16_t port = 0;
-  int fd = bound_udp(port);
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-// Sends one SOA query for "test." and waits briefly for any reply.
-bool answers(std::uint16_t port) {
-  static const unsigned char query[] = {0x12, 0x34, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                        4,    't',  'e',  's',  't',  0,    0x00, 0x06, 0x00, 0x01};
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  timeval tv{0, 200'000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(port);
-  ::sendto(fd, query, sizeof query, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  unsigned char reply[512];
-  auto n = ::recv(fd, reply, sizeof reply, 0);
-  ::close(fd);
-  return n >= 12 && reply[0] == 0x12 && reply[1] == 0x34;
-}
-
-class pdns_process {
- public:
-  // Returns false (with a message in `why`) if it did not come up.
-  bool start(std::string& why) {
-    char tmpl[] = "/tmp/staticgate-dns-XXXXXX";
-    if (!::mkdtemp(tmpl)) {
-      why = "mkdtemp failed";
-      return false;
-    }
-    dir_ = tmpl;
-    write_zone();
-    for (int attempt = 0; attempt < 3; ++attempt) {  // the free port may be taken meanwhile
-      port_ = free_port();
-      write_config();
-      if (spawn()) {
-        for (auto until = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < until;) {
-          if (answers(port_)) return true;
-          int status = 0;
-          if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-            pid_ = -1;
-            break;
-          }
-        }
-      }
-      stop();
-    }
-    std::ifstream log(dir_ / "log");
-    why = "pdns_server did not answer; its log:\n" + std::string(std::istreambuf_iterator<char>(log), {});
-    return false;
-  }
-
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 50; ++i) {
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-
-  ~pdns_process() {
-    stop();
-    if (!dir_.empty()) {
-      std::error_code ec;
-      fs::remove_all(dir_, ec);
-    }
-  }
-
-  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
-
- private:
-  void write_zone() {
-    std::ofstream z(dir_ / "test.zone");
-    z << "$ORIGIN test.\n"
-         "@ 3600 IN SOA ns1.test. admin.test. 1 3600 600 86400 60\n"
-         "@ 3600 IN NS ns1.test.\n"
-         "ns1 3600 IN A 127.0.0.1\n"
-         "v4 300 IN A 192.0.2.1\n"
-         "v4 300 IN A 192.0.2.2\n"
-         "v6 120 IN AAAA 2001:db8::1\n"
-         "v6 120 IN AAAA 2001:db8::2\n"
-         "mixed 30 IN A 192.0.2.10\n"
-         "mixed 90 IN A 192.0.2.11\n"
-         "alias 20 IN CNAME v4.test.\n";
-    for (int i = 0; i < 100; ++i) z << "many 60 IN A 10.1." << i / 250 << '.' << i % 250 + 1 << '\n';
-    for (int i = 0; i < 50; ++i) z << "fifty 60 IN A 10.2.0." << i + 1 << '\n';
-    z << "random 5 IN LUA A \";local pool={";
-    for (int i = 0; i < 40; ++i) z << (i ? "," : "") << "'10.3.0." << i + 1 << "'";
-    z << "} return pickrandomsample(8, pool)\"\n";
-    std::ofstream n(dir_ / "named.conf");
-    n << "zone \"test\" { type master; file \"" << (dir_ / "test.zone").string() << "\"; };\n"
-      << "zone \"broken.test\" { type master; file \"" << (dir_ / "missing.zone").string() << "\"; };\n";
-  }
-
-  void write_config() {
-    std::ofstream c(dir_ / "pdns.conf");
-    c << "launch=bind\n"
-      << "bind-config=" << (dir_ / "named.conf").string() << "\n"
-      << "local-address=127.0.0.1\n"
-      << "local-port=" << port_ << "\n"
-      << "socket-dir=" << dir_.string() << "\n"
-      << "security-poll-suffix=\n"
-      << "guardian=no\ndaemon=no\ndisable-syslog=yes\nloglevel=4\n"
-      << "cache-ttl=0\nquery-cache-ttl=0\nnegquery-cache-ttl=0\n"
-      << "enable-lua-records=yes\n"
-      << "distributor-threads=1\nreceiver-threads=1\n";
-  }
-
-  bool spawn() {
-    std::string config_dir = "--config-dir=" + dir_.string();
-    std::string log = (dir_ / "log").string();
-    const char* binary = find_pdns();
-    pid_ = ::fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a crashed test
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      ::execl(binary, "pdns_server", config_dir.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    return true;
-  }
-
-  fs::path dir_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
-};
 
 struct outcome {
   bool done = false;
@@ -201,7 +57,7 @@ class CaresResolverTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!find_pdns()) return;
-    pdns_ = new pdns_process;
+    pdns_ = new pdns_process(zones());
     if (!pdns_->start(start_error_)) {
       delete pdns_;
       pdns_ = nullptr;
@@ -408,6 +264,51 @@ TEST_F(CaresResolverTest, EveryResolveAsksTheServerNoCaching) {
   loop_->run();
   EXPECT_EQ(rounds, 10);
   EXPECT_GT(distinct.size(), 1u);  // 8 of 40 at random: ten equal sets is ~impossible
+}
+
+struct ns_outcome {
+  bool done = false;
+  std::error_code ec;
+  ns_answer answer;
+};
+
+TEST_F(CaresResolverTest, ResolvesNsRecordsWithTtl) {
+  make();
+  std::vector<ns_outcome> out(3);
+  int left = 3;
+  const char* names[] = {"test", "v4.test", "nope.test"};
+  for (int i = 0; i < 3; ++i) {
+    resolver_->resolve_ns(names[i], [&, i](std::error_code ec, ns_answer a) {
+      out[static_cast<std::size_t>(i)] = {true, ec, std::move(a)};
+      if (--left == 0) loop_->stop();
+    });
+  }
+  net::callback_timer watchdog([this] { loop_->stop(); });
+  loop_->timers().schedule(watchdog, net::clock::now() + 10s);
+  loop_->run();
+  ASSERT_TRUE(out[0].done && out[1].done && out[2].done);
+  ASSERT_FALSE(out[0].ec) << out[0].ec.message();
+  std::sort(out[0].answer.hosts.begin(), out[0].answer.hosts.end());
+  // Host names as the server sent them: no trailing dot, case kept.
+  EXPECT_EQ(out[0].answer.hosts, (std::vector<std::string>{"NS2.Elsewhere.example", "ns1.test"}));
+  EXPECT_EQ(out[0].answer.ttl_seconds, 1800u);
+  EXPECT_EQ(out[1].ec, errc::no_data) << "a name that is not a zone apex has no NS record";
+  EXPECT_EQ(out[2].ec, errc::nxdomain);
+}
+
+TEST_F(CaresResolverTest, NsQueryMapsTransportErrorsLikeAddressQueries) {
+  make({.servers = {"127.0.0.1:" + std::to_string(free_port())}, .timeout = 300ms, .tries = 1, .edns = false});
+  std::optional<std::error_code> got;
+  resolver_->resolve_ns("test", [&](std::error_code ec, ns_answer) {
+    got = ec;
+    loop_->stop();
+  });
+  net::callback_timer watchdog([this] { loop_->stop(); });
+  loop_->timers().schedule(watchdog, net::clock::now() + 10s);
+  loop_->run();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, errc::connection_refused) << got->message();
+  EXPECT_EQ(resolver_->pending(), 0u);
 }
 
 TEST_F(CaresResolverTest, CancelCompletesPendingQueries) {
