@@ -52,6 +52,7 @@ std::string resolver_key(const config::dns_discovery& d) {
 // Groups asking the same name the same way share one lookup per run.
 std::string lookup_key(const std::string& name, const config::dns_discovery& d) {
   return name + "|" + (d.ipv4 ? "4" : "") + (d.ipv6 ? "6" : "") + "|" + resolver_key(d) + "|" +
+         (d.authoritative ? "authoritative:" + std::to_string(d.authoritative_port) + "|" : std::string()) +
          std::to_string(d.max_lookups) + "|" + std::to_string(d.parallel_lookups) + "|" + std::to_string(d.answer_size);
 }
 
@@ -97,6 +98,7 @@ controller::controller(net::event_loop& loop, state_store& store, resolver_facto
 controller::~controller() {
   classes_.clear();
   runs_.clear();
+  finders_.clear();
   resolvers_.clear();  // pending callbacks are dropped, not called
 }
 
@@ -178,6 +180,66 @@ dns::resolver& controller::resolver_for(const config::dns_discovery& settings) {
   return *slot;
 }
 
+void controller::start_lookup(const std::string& name, const config::dns_discovery& d, name_lookup::callback done) {
+  if (!d.authoritative) {
+    name_lookup::start(loop_, resolver_for(d), name, lookup_options(d), std::move(done));
+    return;
+  }
+  const auto started = net::clock::now();
+  with_authoritative_servers(name, d, [this, name, d, started, done = std::move(done)](
+                                          std::error_code ec, std::vector<std::string> servers) {
+    if (ec) {
+      lookup_report failed;
+      failed.outcome.ok = false;
+      failed.outcome.complete = false;
+      failed.outcome.error = "finding the authoritative servers failed: " + ec.message();
+      failed.failures["authoritative_" + failure_kind(ec)] = 1;
+      failed.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(net::clock::now() - started);
+      done(failed);
+      return;
+    }
+    config::dns_discovery direct = d;
+    direct.authoritative = false;
+    direct.name_servers = std::move(servers);
+    name_lookup::start(loop_, resolver_for(direct), name, lookup_options(direct), done);
+  });
+}
+
+// The recipe's first step: the NS of the name's parent zone, through the bootstrap resolver
+// (name_servers, or the system's); kept for the answers' TTL, at least 30 s and at most 1 h.
+void controller::with_authoritative_servers(const std::string& name, const config::dns_discovery& d,
+                                            std::function<void(std::error_code, std::vector<std::string>)> done) {
+  const auto bootstrap_key = resolver_key(d);
+  const auto cache_key = name + "|" + bootstrap_key + "|" + std::to_string(d.authoritative_port) +
+                         (d.ipv4 ? "4" : "") + (d.ipv6 ? "6" : "");
+  if (auto it = authoritative_.find(cache_key); it != authoritative_.end() && it->second.expires > net::clock::now())
+    return done({}, it->second.servers);
+  config::dns_discovery bootstrap = d;
+  bootstrap.authoritative = false;
+  auto& finder = finders_[bootstrap_key];
+  if (!finder) finder = std::make_unique<dns::authoritative_finder>(resolver_for(bootstrap));
+  const dns::authoritative_options asked{.ipv4 = d.ipv4, .ipv6 = d.ipv6, .port = d.authoritative_port};
+  finder->find(name, asked, [this, cache_key, name, done = std::move(done)](std::error_code ec,
+                                                                              dns::authoritative_servers found) {
+    if (ec) {
+      spdlog::warn("discovery {}: cannot find the authoritative servers: {}", name, ec.message());
+      return done(ec, {});
+    }
+    const auto ttl = std::clamp<std::uint32_t>(found.ttl_seconds, 30, 3600);
+    authoritative_[cache_key] = {found.servers, net::clock::now() + std::chrono::seconds(ttl)};
+    spdlog::info("discovery {}: zone {} answered by {} ({} s)", name, found.zone,
+                 [&] {
+                   std::string out;
+                   for (const auto& s : found.servers) out += (out.empty() ? "" : ", ") + s;
+                   return out;
+                 }(),
+                 ttl);
+    if (!found.unresolved_hosts.empty())
+      spdlog::warn("discovery {}: name server(s) without an address: {}", name, found.unresolved_hosts.size());
+    done({}, found.servers);
+  });
+}
+
 void controller::start() {
   running_ = true;
   classes_.clear();
@@ -245,13 +307,12 @@ void controller::run_groups(const std::vector<std::string>& groups, std::functio
   for (const auto& [key, group] : to_start) {
     const auto& d = *group->discovery;
     const std::string name = key.substr(0, key.find('|'));
-    name_lookup::start(loop_, resolver_for(d), name, lookup_options(d),
-                       [this, weak, key = key](const lookup_report& report) {
-                         auto r = weak.lock();
-                         if (!r) return;
-                         r->lookups[key] = report;
-                         if (--r->outstanding == 0) finish(*r);
-                       });
+    start_lookup(name, d, [this, weak, key = key](const lookup_report& report) {
+      auto r = weak.lock();
+      if (!r) return;
+      r->lookups[key] = report;
+      if (--r->outstanding == 0) finish(*r);
+    });
   }
   if (--run->outstanding == 0) finish(*run);
 }

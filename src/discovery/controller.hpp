@@ -24,6 +24,7 @@
 #include "discovery/name_lookup.hpp"
 #include "discovery/state_store.hpp"
 #include "discovery/sync_decision.hpp"
+#include "dns/authoritative_servers.hpp"
 #include "dns/resolver.hpp"
 #include "ingress/snapshot.hpp"
 #include "net/event_loop.hpp"
@@ -86,6 +87,10 @@ class controller {
   void load_state(pair_state& pair);
   void publish_status();
   dns::resolver& resolver_for(const config::dns_discovery& settings);
+  // authoritative = true: the zone's own servers (cached for their TTL), then the lookup.
+  void start_lookup(const std::string& name, const config::dns_discovery& d, name_lookup::callback done);
+  void with_authoritative_servers(const std::string& name, const config::dns_discovery& d,
+                                  std::function<void(std::error_code, std::vector<std::string>)> done);
   void arm(schedule_class& cls, bool first);
 
   net::event_loop& loop_;
@@ -97,6 +102,12 @@ class controller {
   std::vector<config::target_group> groups_;  // discovery groups only
   std::map<std::string, std::unique_ptr<pair_state>> pairs_;  // by state key
   std::map<std::string, std::unique_ptr<dns::resolver>> resolvers_;  // by server set and timeouts
+  struct authoritative_cache {
+    std::vector<std::string> servers;
+    net::clock::time_point expires;
+  };
+  std::map<std::string, authoritative_cache> authoritative_;  // by name and bootstrap settings
+  std::map<std::string, std::unique_ptr<dns::authoritative_finder>> finders_;  // by bootstrap resolver key
   std::vector<std::shared_ptr<schedule_class>> classes_;
   std::vector<std::shared_ptr<run_in_progress>> runs_;
   bool running_ = false;

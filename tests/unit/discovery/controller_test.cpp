@@ -53,6 +53,8 @@ struct fixture {
   memory_store store;
   testing::fake_resolver* resolver = nullptr;
   int resolvers_made = 0;
+  std::vector<std::vector<std::string>> servers_asked;  // name_servers of each resolver made
+  std::map<std::string, std::vector<std::string>> ns, hosts;
   discovered_addresses applied;
   int applies = 0;
   std::vector<ingress::discovery_name_snapshot> status;
@@ -61,10 +63,13 @@ struct fixture {
   explicit fixture(controller::options opts = {}) {
     sync = std::make_unique<controller>(
         loop, store,
-        [this](const config::dns_discovery&) {
+        [this](const config::dns_discovery& d) {
           ++resolvers_made;
+          servers_asked.push_back(d.name_servers);
           auto r = std::make_unique<testing::fake_resolver>(loop);
           r->pool = pool;
+          r->ns = ns;
+          r->hosts = hosts;
           resolver = r.get();
           return r;
         },
@@ -234,6 +239,44 @@ TEST(discovery_controller, static_targets_at_the_discovery_port_count_as_registe
   f.sync->configure(cfg);
   auto report = f.run();
   EXPECT_EQ(report.names[0].decision.to_register, (std::set<std::string>{"10.1.0.2"}));
+}
+
+TEST(discovery_controller, authoritative_asks_the_zones_own_servers_and_caches_them) {
+  fixture f;
+  f.pool = pool_of(3);
+  f.ns["elb.example"] = {"ns1.elb.example", "ns2.elb.example"};
+  f.hosts["ns1.elb.example"] = {"192.0.2.1"};
+  f.hosts["ns2.elb.example"] = {"192.0.2.2"};
+  config::config cfg;
+  auto g = discovery_group("alb", {"my-alb.elb.example"});
+  g.discovery->name_servers = {"10.0.0.2:53"};
+  g.discovery->authoritative = true;
+  g.discovery->authoritative_port = 5353;
+  cfg.target_groups.push_back(g);
+  f.sync->configure(cfg);
+  auto report = f.run();
+  ASSERT_EQ(report.names.size(), 1u);
+  EXPECT_EQ(report.names[0].decision.to_register.size(), 3u);
+  ASSERT_EQ(f.servers_asked.size(), 2u);  // the bootstrap resolver, then one for the zone's servers
+  EXPECT_EQ(f.servers_asked[0], std::vector<std::string>{"10.0.0.2:53"});
+  EXPECT_EQ(f.servers_asked[1], (std::vector<std::string>{"192.0.2.1:5353", "192.0.2.2:5353"}));
+  f.run();
+  EXPECT_EQ(f.resolvers_made, 2);  // the server list is cached for its TTL
+}
+
+TEST(discovery_controller, authoritative_failure_is_a_failed_lookup) {
+  fixture f;
+  f.pool = pool_of(3);
+  config::config cfg;
+  auto g = discovery_group("alb", {"my-alb.elb.example"});
+  g.discovery->authoritative = true;
+  cfg.target_groups.push_back(g);
+  f.sync->configure(cfg);
+  auto report = f.run();
+  const auto& n = report.names[0];
+  EXPECT_FALSE(n.lookup.outcome.ok);
+  EXPECT_NE(n.lookup.outcome.error.find("authoritative"), std::string::npos) << n.lookup.outcome.error;
+  EXPECT_TRUE(n.decision.changed_nothing_because_of_failure);
 }
 
 }  // namespace

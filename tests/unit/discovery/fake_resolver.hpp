@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,11 +21,31 @@ class fake_resolver final : public dns::resolver {
 
   std::vector<std::string> pool;
   std::size_t pick = 8;
+  // NS records by zone, and fixed A records by host name (for authoritative = true).
+  std::map<std::string, std::vector<std::string>> ns;
+  std::map<std::string, std::vector<std::string>> hosts;
+  int ns_queries = 0;
   std::error_code failure;  // set: every query fails with it
   int queries = 0;
   int max_in_flight = 0;
 
-  void resolve(const std::string&, int family, callback done) override {
+  void resolve_ns(const std::string& name, ns_callback done) override {
+    ++ns_queries;
+    auto it = ns.find(name);
+    loop_.post([done = std::move(done), found = it != ns.end(), hosts = it != ns.end() ? it->second : std::vector<std::string>{}] {
+      if (!found) return done(dns::errc::no_data, {});
+      done({}, dns::ns_answer{.hosts = hosts, .ttl_seconds = 300});
+    });
+  }
+
+  void resolve(const std::string& name, int family, callback done) override {
+    if (auto it = hosts.find(name); it != hosts.end()) {
+      dns::dns_answer a;
+      a.addresses = it->second;
+      a.ttl_seconds = 300;
+      loop_.post([done = std::move(done), a] { done({}, a); });
+      return;
+    }
     ++queries;
     max_in_flight = std::max(max_in_flight, ++in_flight_);
     std::vector<std::string> answer;
