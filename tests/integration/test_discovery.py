@@ -261,3 +261,34 @@ def test_sync_table_output_names_what_it_would_do(dns, staticgate_bin, tmp_path)
     assert "would register:   127.0.27.1 127.0.27.2 127.0.27.3" in out.stdout
     assert "dry run: no state saved" in out.stdout
     assert not (tmp_path / "state").exists()
+
+
+def test_authoritative_mode_finds_the_zones_server_through_ns_records(dns, staticgate_bin, tmp_path):
+    addresses = pool(28, 12)
+    name_server = dns(addresses)  # zone "test.": NS ns1.test., ns1.test. A 127.0.3.1
+    cfg = discovery_config("127.0.0.1:1", name_server.server, 8080, tmp_path / "state",
+                           extra={"authoritative": True, "authoritative_port": name_server.port})
+    out = subprocess.run([staticgate_bin, "sync", "--once", "-c", str(write_config(tmp_path, cfg))],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "12 address(es) seen" in out.stdout
+    err = out.stderr
+    assert f"zone test answered by {name_server.address}:{name_server.port}" in err
+
+
+def test_a_new_address_is_forwarded_to_within_interval_plus_one_second(dns, nginx, ports, staticgate, tmp_path):
+    addresses = pool(29, 3)
+    up = nginx(addresses, common_port=True)
+    name_server = dns(addresses[:2])
+    listen = ("127.0.0.1", ports.get())
+    admin = ("127.0.0.45", ports.get("127.0.0.45"))
+    cfg = discovery_config(h.fmt_addr(*listen), name_server.server, up.ports[addresses[0]], tmp_path / "state",
+                           interval="1s", admin=admin)
+    staticgate(cfg)
+    wait_for(lambda: len(targets(admin)) == 2, what="2 targets")
+    name_server.set_pool(addresses)
+    added = time.monotonic()
+    wait_for(lambda: h.backend_name(listen) == f"backend-{addresses[2]}", timeout=10, what="traffic to the new address")
+    # Not a timing assertion on the machine's speed: the bound is the configured interval plus
+    # a generous margin for a loaded test machine.
+    assert time.monotonic() - added < 1.0 + 5.0
