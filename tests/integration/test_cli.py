@@ -28,8 +28,9 @@ def test_version(staticgate_bin):
     assert r.stdout.strip() or r.stderr.strip()
 
 
-def test_check_example_config(staticgate_bin):
-    r = run(staticgate_bin, "check", "-c", str(EXAMPLE))
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLE.parent.glob("*.toml")))
+def test_check_example_configs(staticgate_bin, example):
+    r = run(staticgate_bin, "check", "-c", str(EXAMPLE.parent / example))
     assert r.returncode == 0, r.stderr
 
 
