@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/egress_model.hpp"
 #include "net/endpoint.hpp"
 
 namespace staticgate::config {
@@ -130,6 +131,7 @@ struct config {
   admin_settings admin;
   std::vector<listener> listeners;
   std::vector<target_group> target_groups;
+  std::vector<egress_server> egress;
 
   const target_group* find_group(const std::string& name) const {
     for (const auto& g : target_groups)
