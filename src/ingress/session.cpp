@@ -207,33 +207,22 @@ void session::on_target_io(std::uint32_t events) {
 }
 
 void session::forward() {
-  auto& ctx = owner_.forwarding();
-  auto up = upstream_.run(client_.state, target_.state, ctx, downstream_.finished());
-  if (up == net::pump::status::failed) return abort(upstream_, true);
-  auto down = downstream_.run(target_.state, client_.state, ctx, upstream_.finished());
-  if (down == net::pump::status::failed) return abort(downstream_, false);
+  const auto result = tunnel_.forward(client_.state, target_.state, owner_.forwarding());
   account_bytes();
-  if (first_fin_ == 0) first_fin_ = upstream_.finished() ? 1 : downstream_.finished() ? 2 : 0;
-  if (upstream_.finished() && downstream_.finished())
-    return close(first_fin_ == 2 ? end_reason::target_closed : end_reason::client_closed);
-  if ((up == net::pump::status::yielded || down == net::pump::status::yielded) && !deferred_) {
-    deferred_ = true;
-    owner_.loop().defer(&client_);
+  switch (result) {
+    case net::tunnel::outcome::running: return;
+    case net::tunnel::outcome::yielded:
+      if (!deferred_) {
+        deferred_ = true;
+        owner_.loop().defer(&client_);
+      }
+      return;
+    case net::tunnel::outcome::client_closed: return close(end_reason::client_closed);
+    case net::tunnel::outcome::target_closed: return close(end_reason::target_closed);
+    case net::tunnel::outcome::client_reset: return close(end_reason::client_reset);
+    case net::tunnel::outcome::target_reset: return close(end_reason::target_reset);
+    case net::tunnel::outcome::error: return close(end_reason::error);
   }
-}
-
-void session::abort(const net::pump& failed, bool upstream) {
-  // upstream reads the client and writes the target; downstream the reverse.
-  bool client_side = failed.failed_reading() == upstream;
-  int err = failed.last_errno();
-  // A reset on one side becomes a reset on the other, as a layer-4 balancer
-  // should: the peer learns the connection failed rather than ended cleanly.
-  bool reset = err == ECONNRESET || err == EPIPE;
-  if (reset) {
-    if (client_.fd) net::set_linger_reset(client_.fd.get());
-    if (target_.fd) net::set_linger_reset(target_.fd.get());
-  }
-  close(!reset ? end_reason::error : client_side ? end_reason::client_reset : end_reason::target_reset);
 }
 
 void session::read_proxy_header() {
@@ -292,7 +281,7 @@ void session::send_proxy_header() {
   auto header = proxy_protocol::make_tcp_header(version, client_address_, local_address());
   std::array<std::uint8_t, 256> out{};
   auto n = proxy_protocol::encode(header, out);
-  if (n != 0) upstream_.prepend(out.data(), n);
+  if (n != 0) tunnel_.prepend_upstream(out.data(), n);
 }
 
 void session::on_timer() {
@@ -324,11 +313,11 @@ void session::on_timer() {
 // transfers progressing rather than jumping at the end.
 void session::account_bytes() {
   auto& stats = targets_.stats(tried_[attempts_ - 1]);
-  if (auto up = upstream_.bytes(); up != accounted_up_) {
+  if (auto up = tunnel_.bytes_from_client(); up != accounted_up_) {
     stats.bytes_from_client.add(up - accounted_up_);
     accounted_up_ = up;
   }
-  if (auto down = downstream_.bytes(); down != accounted_down_) {
+  if (auto down = tunnel_.bytes_from_target(); down != accounted_down_) {
     stats.bytes_from_target.add(down - accounted_down_);
     accounted_down_ = down;
   }
@@ -376,8 +365,8 @@ void session::log_connection(end_reason reason) {
   r.local = local_address();
   if (connected_) r.target = &targets_.group().targets[tried_[attempts_ - 1]];
   r.attempts = attempts_;
-  r.bytes_from_client = upstream_.bytes();
-  r.bytes_from_target = downstream_.bytes();
+  r.bytes_from_client = tunnel_.bytes_from_client();
+  r.bytes_from_target = tunnel_.bytes_from_target();
   r.duration = std::chrono::duration_cast<std::chrono::microseconds>(net::clock::now() - started_);
   r.reason = reason;
   owner_.log().record(r);

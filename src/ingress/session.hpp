@@ -13,7 +13,7 @@
 #include "ingress/connection_log.hpp"
 #include "net/endpoint.hpp"
 #include "net/event_loop.hpp"
-#include "net/pump.hpp"
+#include "net/tunnel.hpp"
 #include "net/timer_heap.hpp"
 #include "net/unique_fd.hpp"
 
@@ -75,7 +75,6 @@ class session final : public net::retirable, private net::timer {
   void end_descriptor_wait();
   void account_bytes();  // the balancer's on_close for the current attempt, once
   void forward();
-  void abort(const net::pump& failed, bool upstream);
   void log_connection(end_reason reason);
 
   static constexpr std::size_t max_attempts = 17;  // 1 + the largest connect_retries
@@ -91,8 +90,7 @@ class session final : public net::retirable, private net::timer {
   std::unique_ptr<net::endpoint> proxied_local_;
   side client_;
   side target_;
-  net::pump upstream_;    // client -> target
-  net::pump downstream_;  // target -> client
+  net::tunnel tunnel_;
   net::clock::time_point last_activity_;
   net::clock::time_point started_;
   net::clock::time_point connect_started_;
@@ -104,7 +102,6 @@ class session final : public net::retirable, private net::timer {
   std::uint8_t attempts_ = 0;
   std::uint16_t resource_waits_ = 0;  // times we waited for a free descriptor
   phase phase_ = phase::connecting;
-  std::uint8_t first_fin_ = 0;  // 1: the client ended its direction first, 2: the target
   bool connected_ = false;      // a connect to tried_[attempts_-1] succeeded
   bool counted_ = false;
   bool waiting_for_descriptor_ = false;  // counted in worker::descriptor_wait_begins   // the balancer counts a connection to tried_[attempts_-1]
