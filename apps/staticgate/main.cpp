@@ -20,6 +20,7 @@
 #include "discovery/discovery_service.hpp"
 #include "discovery/sync_command.hpp"
 #include "discovery/sync_report_format.hpp"
+#include "egress/egress_server.hpp"
 #include "ingress/server.hpp"
 
 namespace {
@@ -48,13 +49,18 @@ void raise_open_files_limit() {
 
 // Stops accepting and waits until the established connections have ended, the
 // grace period is over, or a second SIGTERM/SIGINT says not to wait.
-void drain(ingress::server& server, std::chrono::milliseconds grace, const sigset_t& signals) {
+void drain(ingress::server& server, egress::egress_server* egress_proxy, std::chrono::milliseconds grace,
+           const sigset_t& signals) {
   server.stop_accepting();
-  auto active = server.active_connections();
+  if (egress_proxy) egress_proxy->stop_accepting();
+  auto active_connections = [&] {
+    return server.active_connections() + (egress_proxy ? egress_proxy->active_connections() : 0);
+  };
+  auto active = active_connections();
   if (active == 0) return;
   spdlog::info("draining {} connection(s) for up to {} ms (send the signal again to stop now)", active, grace.count());
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while ((active = server.active_connections()) != 0) {
+  while ((active = active_connections()) != 0) {
     auto left = deadline - std::chrono::steady_clock::now();
     if (left <= std::chrono::steady_clock::duration::zero()) {
       spdlog::warn("shutdown grace over: closing {} connection(s)", active);
@@ -108,6 +114,14 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
     }
     ingress::server server(cfg, workers, discovery_sync ? discovery_sync->restored() : discovery::discovered_addresses{});
     gateway = &server;
+    // The egress proxies ([[egress]]): workers of their own, figures through the same snapshot.
+    std::unique_ptr<egress::egress_server> egress_proxy;
+    if (!cfg.egress.empty()) {
+      egress_proxy = std::make_unique<egress::egress_server>(cfg, workers);
+      server.set_snapshot_extension([proxy = egress_proxy.get()](ingress::gateway_snapshot& out) {
+        out.egress = proxy->snapshot();
+      });
+    }
     spdlog::info("config: {}", path.empty() ? config::default_config_name : path);
     // SIGHUP and the admin API's reload: re-read the file; a config with any
     // error is refused whole and the running one stays.
@@ -140,6 +154,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
                    admin_endpoint->local_endpoint().to_string());
     }
     server.start();
+    if (egress_proxy) egress_proxy->start();
     if (discovery_sync) discovery_sync->start();
     while (true) {
       int sig = 0;
@@ -153,8 +168,9 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
       break;
     }
     if (discovery_sync) discovery_sync->stop();
-    drain(server, current_cfg.global.shutdown_grace, signals);
+    drain(server, egress_proxy.get(), current_cfg.global.shutdown_grace, signals);
     if (admin_endpoint) admin_endpoint->stop();
+    if (egress_proxy) egress_proxy->stop();
     server.stop();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -59,12 +59,13 @@ http_response api_router::handle(std::string_view method, std::string_view path)
             .allow = {}};
   }
   if (path == "/api/v1/status" || path == "/api/v1/listeners" || path == "/api/v1/target_groups" ||
-      path == "/api/v1/discovery") {
+      path == "/api/v1/discovery" || path == "/api/v1/egress") {
     if (!get) return not_allowed("GET, HEAD");
     auto snapshot = control_.snapshot();
     if (path == "/api/v1/listeners") return json_response(200, listeners_to_json(snapshot));
     if (path == "/api/v1/target_groups") return json_response(200, target_groups_to_json(snapshot));
     if (path == "/api/v1/discovery") return json_response(200, discovery_to_json(snapshot));
+    if (path == "/api/v1/egress") return json_response(200, egress_to_json(snapshot));
     return json_response(200, to_json(snapshot));
   }
   if (path == "/api/v1/reload") {

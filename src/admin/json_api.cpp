@@ -93,8 +93,32 @@ nlohmann::json discovery_to_json(const ingress::gateway_snapshot& s) {
   return out;
 }
 
+nlohmann::json egress_to_json(const ingress::gateway_snapshot& s) {
+  auto traffic = [](const std::vector<ingress::egress_traffic_snapshot>& list) {
+    auto out = nlohmann::json::array();
+    for (const auto& t : list)
+      out.push_back({{"key", t.key},
+                     {"tunnels", t.connections},
+                     {"active", t.active},
+                     {"bytes_from_client", t.bytes_from_client},
+                     {"bytes_from_destination", t.bytes_from_target}});
+    return out;
+  };
+  auto out = nlohmann::json::array();
+  for (const auto& x : s.egress)
+    out.push_back({{"name", x.name},
+                   {"binds", x.binds},
+                   {"accepted", x.accepted},
+                   {"active", x.active},
+                   {"results", x.results},
+                   {"users", traffic(x.users)},
+                   {"source_addresses", traffic(x.sources)}});
+  return out;
+}
+
 nlohmann::json to_json(const ingress::gateway_snapshot& s) {
   return {
+      {"egress", egress_to_json(s)},
       {"discovery", discovery_to_json(s)},
       {"version", s.version},
       {"workers", s.workers},

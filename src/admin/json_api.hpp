@@ -17,6 +17,7 @@ nlohmann::json to_json(const ingress::gateway_snapshot& snapshot);
 nlohmann::json listeners_to_json(const ingress::gateway_snapshot& snapshot);
 nlohmann::json target_groups_to_json(const ingress::gateway_snapshot& snapshot);
 nlohmann::json discovery_to_json(const ingress::gateway_snapshot& snapshot);
+nlohmann::json egress_to_json(const ingress::gateway_snapshot& snapshot);
 nlohmann::json target_to_json(const ingress::target_snapshot& target);
 
 // "drained" when drained by hand, else "unhealthy" when the last health

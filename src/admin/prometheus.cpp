@@ -161,6 +161,34 @@ void render_discovery(exposition& e, const ingress::gateway_snapshot& s) {
                    [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.state_error.empty()); });
 }
 
+// The egress proxy, per server, and its traffic per user and per source address.
+void render_egress(exposition& e, const ingress::gateway_snapshot& s) {
+  e.family("staticgate_egress_accepted_total", "counter", "Client connections accepted by the egress server.");
+  for (const auto& x : s.egress) e.sample({{"egress", x.name}}, x.accepted);
+  e.family("staticgate_egress_active_connections", "gauge", "Egress connections open now (handshakes and tunnels).");
+  for (const auto& x : s.egress) e.sample({{"egress", x.name}}, x.active);
+  e.family("staticgate_egress_connections_finished_total", "counter",
+           "Finished egress connections by result (closed, denied, auth_failed, connect_failed, ...).");
+  for (const auto& x : s.egress)
+    for (const auto& [result, n] : x.results) e.sample({{"egress", x.name}, {"result", result}}, n);
+  using T = ingress::egress_traffic_snapshot;
+  auto traffic = [&](std::string_view name, std::string_view type, std::string_view help, auto value) {
+    e.family(name, type, help);
+    for (const auto& x : s.egress) {
+      for (const T& u : x.users) e.sample({{"egress", x.name}, {"by", "user"}, {"key", u.key}}, value(u));
+      for (const T& a : x.sources) e.sample({{"egress", x.name}, {"by", "source_address"}, {"key", a.key}}, value(a));
+    }
+  };
+  traffic("staticgate_egress_tunnels_total", "counter", "Tunnels established, by user and by source address.",
+          [](const T& t) { return t.connections; });
+  traffic("staticgate_egress_active_tunnels", "gauge", "Tunnels open now, by user and by source address.",
+          [](const T& t) { return t.active; });
+  traffic("staticgate_egress_bytes_from_client_total", "counter", "Bytes clients sent through tunnels.",
+          [](const T& t) { return t.bytes_from_client; });
+  traffic("staticgate_egress_bytes_from_destination_total", "counter", "Bytes destinations sent back.",
+          [](const T& t) { return t.bytes_from_target; });
+}
+
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -251,6 +279,7 @@ std::string render_metrics(const ingress::gateway_snapshot& s, const process_sta
                 "Lifetime of established connections to the target, observed when they close.",
                 [](exposition& x, const label_list& l, const T& v) { x.histogram(l, v.duration); });
   render_discovery(e, s);
+  render_egress(e, s);
   return e.take();
 }
 

@@ -233,9 +233,11 @@ std::string_view reason_phrase(status s) {
     case status::forbidden: return "Forbidden";
     case status::proxy_authentication_required: return "Proxy Authentication Required";
     case status::uri_too_long: return "URI Too Long";
+    case status::too_many_requests: return "Too Many Requests";
     case status::request_header_fields_too_large: return "Request Header Fields Too Large";
     case status::not_implemented: return "Not Implemented";
     case status::bad_gateway: return "Bad Gateway";
+    case status::service_unavailable: return "Service Unavailable";
     case status::gateway_timeout: return "Gateway Timeout";
     case status::http_version_not_supported: return "HTTP Version Not Supported";
   }

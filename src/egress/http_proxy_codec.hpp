@@ -41,9 +41,11 @@ enum class status : int {
   forbidden = 403,
   proxy_authentication_required = 407,
   uri_too_long = 414,
+  too_many_requests = 429,  // a per-user connection limit
   request_header_fields_too_large = 431,
   not_implemented = 501,
   bad_gateway = 502,
+  service_unavailable = 503,  // the server's connection limit, shutting down
   gateway_timeout = 504,
   http_version_not_supported = 505,
 };

@@ -430,6 +430,7 @@ gateway_snapshot server::snapshot() const {
     }
     it->targets.push_back(std::move(ts));
   }
+  if (extend_snapshot_) extend_snapshot_(out);
   return out;
 }
 

@@ -53,6 +53,9 @@ class server final : public control {
   // addresses (discovered_targets.hpp). Applied like a reload: new targets get connections at
   // once, removed ones drain for deregistration_delay. No-op when nothing changed. Thread-safe.
   void set_discovered(const discovery::discovered_addresses& discovered);
+  // Adds what other parts of the process (the egress proxy) contribute to snapshot(). Set
+  // before the admin endpoint starts.
+  void set_snapshot_extension(std::function<void(gateway_snapshot&)> extend) { extend_snapshot_ = std::move(extend); }
   // What /metrics and the API show of discovery. Thread-safe.
   void set_discovery_status(std::vector<discovery_name_snapshot> status);
   // What control::reload() runs: reads the config and calls reload(next).
@@ -66,6 +69,7 @@ class server final : public control {
   void install_health_checks(const config::config& cfg, std::uint64_t generation);
 
   reload_handler reload_handler_;
+  std::function<void(gateway_snapshot&)> extend_snapshot_;
   config::config base_config_;  // the last config applied, before discovered targets are added
   discovery::discovered_addresses discovered_;
   std::vector<discovery_name_snapshot> discovery_status_;  // guarded by state_mutex_

@@ -67,6 +67,25 @@ struct discovery_name_snapshot {
   std::string state_error;  // the state file could not be read or written ("" when fine)
 };
 
+// Egress (forward proxy) traffic, per user or per source address of one server.
+struct egress_traffic_snapshot {
+  std::string key;  // the user ("" without authentication) or the source address ("" = kernel's choice)
+  std::uint64_t connections = 0;  // tunnels established
+  std::int64_t active = 0;
+  std::uint64_t bytes_from_client = 0;
+  std::uint64_t bytes_from_target = 0;
+};
+
+struct egress_server_snapshot {
+  std::string name;
+  std::vector<std::string> binds;
+  std::uint64_t accepted = 0;
+  std::int64_t active = 0;      // handshakes and tunnels open now
+  std::map<std::string, std::uint64_t> results;  // finished connections by result (see egress_log.hpp)
+  std::vector<egress_traffic_snapshot> users;
+  std::vector<egress_traffic_snapshot> sources;
+};
+
 struct gateway_snapshot {
   std::string version;
   unsigned workers = 0;
@@ -74,6 +93,7 @@ struct gateway_snapshot {
   std::vector<listener_snapshot> listeners;
   std::vector<group_snapshot> groups;
   std::vector<discovery_name_snapshot> discovery;
+  std::vector<egress_server_snapshot> egress;
 };
 
 }  // namespace staticgate::ingress

@@ -71,6 +71,32 @@ unique_fd start_connect(const endpoint& target, bool& in_progress, std::error_co
   return {};
 }
 
+connect_attempt start_connect_from(const endpoint& target, const endpoint& source) {
+  connect_attempt out;
+  unique_fd fd(::socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));
+  if (!fd) {
+    out.ec = last_error();
+    return out;
+  }
+  set_nodelay(fd.get());
+  set_int_option(fd.get(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+  endpoint local = source;
+  local.set_port(0);
+  if (::bind(fd.get(), local.data(), local.size()) != 0) {
+    out.ec = last_error();
+    out.bind_failed = true;
+    return out;
+  }
+  const bool connected = ::connect(fd.get(), target.data(), target.size()) == 0;
+  if (connected || errno == EINPROGRESS) {
+    out.in_progress = !connected;
+    out.fd = std::move(fd);
+    return out;
+  }
+  out.ec = last_error();
+  return out;
+}
+
 std::error_code socket_error(int fd) {
   int err = 0;
   socklen_t len = sizeof err;

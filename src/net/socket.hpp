@@ -26,6 +26,18 @@ std::error_code probe_bind(const endpoint& address);
 // (EPOLLOUT + SO_ERROR); otherwise the socket is connected or ec says why not.
 unique_fd start_connect(const endpoint& target, bool& in_progress, std::error_code& ec);
 
+// start_connect from a fixed local address: the socket is bound to `source` (port 0) with
+// IP_BIND_ADDRESS_NO_PORT, so the kernel picks the port at connect time per destination and one
+// source address can carry far more than 65k connections. bind_failed tells a source address
+// that is not (or no longer) on the host (EADDRNOTAVAIL at bind) from a failed connect.
+struct connect_attempt {
+  unique_fd fd;
+  bool in_progress = false;
+  bool bind_failed = false;
+  std::error_code ec;
+};
+connect_attempt start_connect_from(const endpoint& target, const endpoint& source);
+
 // The pending error of a socket (after a non-blocking connect completes).
 std::error_code socket_error(int fd);
 

@@ -1,0 +1,31 @@
+#include "egress/password_cache.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+namespace staticgate::egress {
+namespace {
+
+std::array<std::uint8_t, 32> digest(std::string_view user, std::string_view password) {
+  std::array<std::uint8_t, 32> out{};
+  std::string input;
+  input.reserve(user.size() + password.size() + 1);
+  input.append(user).push_back('\0');
+  input.append(password);
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), out.data());
+  OPENSSL_cleanse(input.data(), input.size());
+  return out;
+}
+
+}  // namespace
+
+bool password_cache::verify(const credential_store& store, std::string_view user, std::string_view password) {
+  const auto d = digest(user, password);
+  if (auto it = proven_.find(user); it != proven_.end() && CRYPTO_memcmp(it->second.data(), d.data(), d.size()) == 0)
+    return true;
+  if (!store.verify(user, password)) return false;
+  proven_[std::string(user)] = d;
+  return true;
+}
+
+}  // namespace staticgate::egress
