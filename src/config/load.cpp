@@ -1,15 +1,14 @@
 // TOML text to a validated config. Every problem is reported, each at the line
 // and column of the key or value at fault, so that one run shows everything to
 // fix. toml++ is used here only; the rest of the program sees the model.
+// [[egress]] tables are read in load_egress.cpp.
 #include "config/load.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <map>
-#include <span>
-#include <toml++/toml.h>
 
+#include "config/loader.hpp"
 #include "config/read_file.hpp"
 #include "config/rules.hpp"
 #include "ingress/health/check_schedule.hpp"
@@ -18,47 +17,11 @@
 
 namespace staticgate::config {
 
+namespace detail {
+
 namespace {
 
-struct position {
-  std::uint32_t line = 1;
-  std::uint32_t column = 1;
-};
-
-position where(const toml::source_region& region) {
-  return {region.begin.line, region.begin.column};
-}
-position where(const toml::node& node) { return where(node.source()); }
-position where(const toml::key& key) { return where(key.source()); }
-
-// For "expected X, got <phrase>".
-std::string type_phrase(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
-  }
-}
-
-// "ctx: key", or just "key" where the context goes without saying ([global]).
-std::string label(const std::string& ctx, std::string_view key) {
-  return ctx.empty() ? std::string(key) : ctx + ": " + std::string(key);
-}
-
-template <typename T>
-struct choice {
-  std::string_view word;
-  T value;
-};
-
-constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group"};
+constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group", "egress"};
 constexpr std::string_view admin_keys[] = {"listen"};
 constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log",
                                             "shutdown_grace", "state_dir"};
@@ -104,75 +67,23 @@ std::string number_text(double value) {
   return ec == std::errc() ? std::string(buffer, end) : "?";
 }
 
-// One pass over one document. Readers record a diagnostic and return nullopt
-// on a bad value, then carry on with the next key.
-class loader {
- public:
-  loader(std::string_view source, const local_address_check& is_local)
-      : source_(source), is_local_(is_local) {}
+}  // namespace
 
-  load_result run(const toml::table& root);
-
- private:
-  struct bind_use {
-    net::endpoint address;
-    std::size_t listener;
-    position at;
-  };
-  struct group_reference {
-    std::string ctx;  // the listener, for the message
-    std::string group;
-    position at;
-  };
-
-  void error(position at, std::string message) {
-    errors_.push_back({source_, at.line, at.column, std::move(message)});
+std::string type_phrase(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a floating-point number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
   }
+}
 
-  void reject_unknown_keys(const toml::table& table, std::string_view place,
-                           std::span<const std::string_view> allowed);
-  const toml::node* require(const toml::table& table, std::string_view key, const std::string& ctx);
-  template <typename F>
-  void for_each_table(const toml::node& node, std::string_view key, F&& read);
-
-  std::optional<bool> read_bool(const toml::node& node, const std::string& what);
-  std::optional<std::int64_t> read_integer(const toml::node& node, const std::string& what,
-                                           std::int64_t low, std::int64_t high);
-  std::optional<std::string> read_string(const toml::node& node, const std::string& what);
-  std::optional<duration> read_positive_duration(const toml::node& node, const std::string& what);
-  std::optional<duration> read_bounded_duration(const toml::node& node, const std::string& what, duration high,
-                                                std::string_view high_text);
-  std::optional<double> read_number(const toml::node& node, const std::string& what, double low, double high);
-  void read_admin(const toml::node& node);
-  template <typename T, std::size_t N>
-  std::optional<T> read_choice(const toml::node& node, const std::string& what,
-                               const choice<T> (&choices)[N]);
-  std::optional<net::endpoint> read_endpoint(const toml::node& node, const std::string& what);
-  std::optional<std::string> read_name(const toml::table& table, const std::string& ctx,
-                                       std::string_view kind, std::map<std::string, position>& seen);
-
-  void read_global(const toml::node& node);
-  void read_listener(const toml::table& table, std::size_t index);
-  void read_binds(const toml::node& node, const std::string& ctx, listener& out);
-  void read_group(const toml::table& table, std::size_t index);
-  void read_targets(const toml::node& node, const std::string& ctx, target_group& out, bool required);
-  void read_maglev_table_size(const toml::table& table, std::size_t target_count,
-                              const std::string& ctx, target_group& out);
-  void read_health_check(const toml::node& node, const std::string& ctx, target_group& out);
-  void read_discovery(const toml::node& node, const std::string& ctx, target_group& out);
-  void read_dns_discovery(const toml::table& table, const std::string& what, dns_discovery& out);
-  void read_http_probe(const toml::table& table, const std::string& hc, health_check& out);
-  void check_group_references();
-
-  std::string source_;
-  const local_address_check& is_local_;
-  std::vector<diagnostic> errors_;
-  config config_;
-  std::map<std::string, position> listener_names_;
-  std::map<std::string, position> group_names_;
-  std::vector<bind_use> binds_;
-  std::vector<group_reference> references_;
-};
 
 load_result loader::run(const toml::table& root) {
   reject_unknown_keys(root, "at top level", root_keys);
@@ -184,10 +95,19 @@ load_result loader::run(const toml::table& root) {
     for_each_table(*listeners, "listener",
                    [this](const toml::table& t, std::size_t i) { read_listener(t, i); });
   }
-  if (!listeners) {
-    error({1, 1}, "at least one [[listener]] is required");
-  } else if (const auto* array = listeners->as_array(); array && array->empty()) {
-    error(where(*listeners), "at least one [[listener]] is required");
+  // Egress servers after listeners, so that an address bound by both is reported at the egress.
+  const auto* egress = root.get("egress");
+  if (egress) {
+    for_each_table(*egress, "egress", [this](const toml::table& t, std::size_t i) { read_egress(t, i); });
+  }
+  // A listener-less config is fine when it runs an egress proxy; one with neither does nothing.
+  auto is_empty = [](const toml::node* node) {
+    const auto* array = node ? node->as_array() : nullptr;
+    return !node || (array && array->empty());
+  };
+  if (is_empty(listeners) && is_empty(egress)) {
+    error(listeners ? where(*listeners) : egress ? where(*egress) : position{1, 1},
+          "at least one [[listener]] is required");
   }
 
   if (const auto* groups = root.get("target_group")) {
@@ -224,25 +144,6 @@ const toml::node* loader::require(const toml::table& table, std::string_view key
   if (const auto* node = table.get(key)) return node;
   error(where(table), ctx + ": missing required key " + quote(key));
   return nullptr;
-}
-
-// Calls read(table, index) for each [[key]] table.
-template <typename F>
-void loader::for_each_table(const toml::node& node, std::string_view key, F&& read) {
-  const std::string expected = std::string(key) + ": expected an array of tables, written [[" +
-                               std::string(key) + "]], got ";
-  const auto* array = node.as_array();
-  if (!array) {
-    error(where(node), expected + type_phrase(node));
-    return;
-  }
-  for (std::size_t i = 0; i < array->size(); ++i) {
-    const toml::node& element = *array->get(i);
-    if (const auto* table = element.as_table())
-      read(*table, i);
-    else
-      error(where(element), expected + "an array containing " + type_phrase(element));
-  }
 }
 
 std::optional<bool> loader::read_bool(const toml::node& node, const std::string& what) {
@@ -318,21 +219,6 @@ std::optional<double> loader::read_number(const toml::node& node, const std::str
     return std::nullopt;
   }
   return value;
-}
-
-template <typename T, std::size_t N>
-std::optional<T> loader::read_choice(const toml::node& node, const std::string& what,
-                                     const choice<T> (&choices)[N]) {
-  const auto* text = node.as_string();
-  if (text) {
-    for (const auto& c : choices)
-      if (c.word == text->get()) return c.value;
-  }
-  std::string words;
-  for (const auto& c : choices) words += (words.empty() ? "" : ", ") + std::string(c.word);
-  error(where(node), what + ": expected one of " + words + "; got " +
-                         (text ? quote(text->get()) : type_phrase(node)));
-  return std::nullopt;
 }
 
 std::optional<net::endpoint> loader::read_endpoint(const toml::node& node,
@@ -439,7 +325,8 @@ void loader::read_listener(const toml::table& table, std::size_t index) {
     out.name = *name;
     ctx = "listener " + quote(*name);
   }
-  if (const auto* n = require(table, "bind", ctx)) read_binds(*n, ctx, out);
+  if (const auto* n = require(table, "bind", ctx))
+    read_binds(*n, ctx, out.name.empty() ? "the listener" : "listener " + quote(out.name), out.binds);
   if (const auto* n = require(table, "target_group", ctx)) {
     if (auto group = read_string(*n, label(ctx, "target_group"))) {
       out.target_group = *group;
@@ -459,9 +346,11 @@ void loader::read_listener(const toml::table& table, std::size_t index) {
   config_.listeners.push_back(std::move(out));
 }
 
-// bind = "ip:port" or ["ip:port", ...]. Each address must be this host's and
-// bound by only one listener entry in the whole file.
-void loader::read_binds(const toml::node& node, const std::string& ctx, listener& out) {
+// bind = "ip:port" or ["ip:port", ...]. Each address must be this host's and bound by only
+// one listener or egress entry in the whole file. owner_text names the entry in the message a
+// later entry gets ("listener \"web\"").
+void loader::read_binds(const toml::node& node, const std::string& ctx, const std::string& owner_text,
+                        std::vector<net::endpoint>& out) {
   const std::string what = label(ctx, "bind");
   std::vector<const toml::node*> entries;
   if (node.is_string()) {
@@ -474,7 +363,7 @@ void loader::read_binds(const toml::node& node, const std::string& ctx, listener
                            type_phrase(node));
     return;
   }
-  const std::size_t this_listener = config_.listeners.size();
+  const std::size_t owner = bind_owners_++;
   for (const toml::node* entry : entries) {
     auto address = read_endpoint(*entry, what);
     if (!address) continue;
@@ -483,21 +372,38 @@ void loader::read_binds(const toml::node& node, const std::string& ctx, listener
     auto used = std::find_if(binds_.begin(), binds_.end(),
                              [&](const bind_use& b) { return b.address == *address; });
     if (used == binds_.end()) {
-      binds_.push_back({*address, this_listener, where(*entry)});
+      binds_.push_back({*address, owner, owner_text, where(*entry)});
     } else {
       const std::string line = std::to_string(used->at.line);
-      std::string by;
-      if (used->listener == this_listener) {
-        by = "is listed twice (first at line " + line + ")";
-      } else {
-        const auto& owner = config_.listeners[used->listener];
-        by = "is already bound by " +
-             (owner.name.empty() ? "the listener" : "listener " + quote(owner.name)) + " at line " +
-             line;
-      }
+      const std::string by = used->owner == owner ? "is listed twice (first at line " + line + ")"
+                                                  : "is already bound by " + used->owner_text + " at line " + line;
       error(where(*entry), what + ": " + address->to_string() + " " + by);
     }
-    out.binds.push_back(*address);
+    out.push_back(*address);
+  }
+}
+
+// name_servers = ["ip", "ip:port", ...]: stored as "ip:port", port 53 when left out.
+void loader::read_name_servers(const toml::node& node, const std::string& what, std::vector<std::string>& out) {
+  const auto* array = node.as_array();
+  if (!array) {
+    error(where(node), what + ": expected an array of \"ip\" or \"ip:port\" strings, got " + type_phrase(node));
+    return;
+  }
+  for (const toml::node& element : *array) {
+    auto text = read_string(element, what);
+    if (!text) continue;
+    auto server = net::endpoint::parse(*text);
+    if (!server) {  // no port: 53
+      const bool v6 = text->find(':') != std::string::npos;
+      server = net::endpoint::parse(v6 ? "[" + *text + "]:53" : *text + ":53");
+    }
+    if (!server || server->port() == 0) {
+      error(where(element), what + ": expected \"ip\" or \"ip:port\" such as \"10.0.0.2\", "
+                                   "\"127.0.0.1:5353\" or \"[::1]:53\", got " + quote(*text));
+      continue;
+    }
+    out.push_back(server->to_string());
   }
 }
 
@@ -679,29 +585,7 @@ void loader::read_dns_discovery(const toml::table& table, const std::string& bas
       if (!out.ipv4 && !out.ipv6) out.ipv4 = true;  // errors reported above
     }
   }
-  if (const auto* n = table.get("name_servers")) {
-    const auto* array = n->as_array();
-    if (!array) {
-      error(where(*n), what("name_servers") + ": expected an array of \"ip\" or \"ip:port\" strings, got " +
-                           type_phrase(*n));
-    } else {
-      for (const toml::node& element : *array) {
-        auto text = read_string(element, what("name_servers"));
-        if (!text) continue;
-        auto server = net::endpoint::parse(*text);
-        if (!server) {  // no port: 53
-          const bool v6 = text->find(':') != std::string::npos;
-          server = net::endpoint::parse(v6 ? "[" + *text + "]:53" : *text + ":53");
-        }
-        if (!server || server->port() == 0) {
-          error(where(element), what("name_servers") + ": expected \"ip\" or \"ip:port\" such as \"10.0.0.2\", "
-                                    "\"127.0.0.1:5353\" or \"[::1]:53\", got " + quote(*text));
-          continue;
-        }
-        out.name_servers.push_back(server->to_string());
-      }
-    }
-  }
+  if (const auto* n = table.get("name_servers")) read_name_servers(*n, what("name_servers"), out.name_servers);
   if (const auto* n = table.get("authoritative"))
     if (auto v = read_bool(*n, what("authoritative"))) out.authoritative = *v;
   if (const auto* n = table.get("authoritative_port"))
@@ -892,10 +776,10 @@ void loader::check_group_references() {
   }
 }
 
-}  // namespace
+}  // namespace detail
 
 load_result parse(std::string_view toml_text, std::string_view source_name,
-                  const local_address_check& is_local) {
+                  const local_address_check& is_local, const getenv_function& getenv) {
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);
@@ -905,17 +789,18 @@ load_result parse(std::string_view toml_text, std::string_view source_name,
                              e.source().begin.column, "invalid TOML: " + std::string(e.description())});
     return result;
   }
-  return loader(source_name, is_local).run(root);
+  return detail::loader(source_name, is_local, getenv).run(root);
 }
 
-load_result load_file(const std::string& path, const local_address_check& is_local) {
+load_result load_file(const std::string& path, const local_address_check& is_local,
+                      const getenv_function& getenv) {
   std::string text;
   if (auto ec = read_file(path, text)) {
     load_result result;
     result.errors.push_back({path, 0, 0, "cannot read the file: " + ec.message()});
     return result;
   }
-  return parse(text, path, is_local);
+  return parse(text, path, is_local, getenv);
 }
 
 }  // namespace staticgate::config

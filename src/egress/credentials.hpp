@@ -37,6 +37,8 @@ class credential_store {
 
   bool contains(std::string_view user) const { return hashes_.contains(user); }
   std::size_t size() const { return hashes_.size(); }
+  // Every user and its hash, by name: for the config loader, which copies them into the model.
+  const std::map<std::string, std::string, std::less<>>& entries() const { return hashes_; }
 
  private:
   std::map<std::string, std::string, std::less<>> hashes_;
