@@ -12,7 +12,7 @@ packages=(
   clang libclang-rt-14-dev
   # test peers and clients
   nginx libnginx-mod-stream haproxy curl python3 python3-pytest python3-psutil
-  prometheus python3-prometheus-client pdns-server dnsutils
+  prometheus python3-prometheus-client pdns-server dnsutils proxychains4 openssl
   # benchmark
   wrk iperf3
 )

@@ -134,7 +134,7 @@ def render_config(cfg: dict) -> str:
             out.append(f"[{table}]")
             out += [f"{k} = {toml_value(v)}" for k, v in cfg[table].items()]
             out.append("")
-    for table in ("listener", "target_group"):
+    for table in ("listener", "target_group", "egress"):
         for entry in cfg.get(table, []):
             out.append(f"[[{table}]]")
             out += [f"{k} = {toml_value(v)}" for k, v in entry.items()]
