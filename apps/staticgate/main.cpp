@@ -21,6 +21,7 @@
 #include "discovery/sync_command.hpp"
 #include "discovery/sync_report_format.hpp"
 #include "egress/egress_server.hpp"
+#include "egress/password_hash.hpp"
 #include "ingress/server.hpp"
 
 namespace {
@@ -222,6 +223,10 @@ int main(int argc, char** argv) {
 
   auto* print_cmd = app.add_subcommand("print-default-config", "print the embedded default config");
   auto* version_cmd = app.add_subcommand("version", "print the version");
+  std::string hash_user;
+  auto* hash_cmd = app.add_subcommand(
+      "hash-password", "read a password on stdin, print a yescrypt hash for an egress credentials file");
+  hash_cmd->add_option("--user", hash_user, "print \"user:hash\", a credentials file line");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -247,6 +252,22 @@ int main(int argc, char** argv) {
   if (reload_cmd->parsed()) return admin::run_reload_command(admin_address, std::cout, std::cerr);
   if (print_cmd->parsed()) {
     std::cout << config::default_config_text;
+    return 0;
+  }
+  if (hash_cmd->parsed()) {
+    std::string password;
+    std::getline(std::cin, password);
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    if (password.empty()) {
+      std::cerr << "hash-password: no password on stdin\n";
+      return 2;
+    }
+    try {
+      std::cout << (hash_user.empty() ? "" : hash_user + ":") << egress::hash_password(password) << "\n";
+    } catch (const std::exception& e) {
+      std::cerr << "hash-password: " << e.what() << "\n";
+      return 1;
+    }
     return 0;
   }
   if (version_cmd->parsed()) {

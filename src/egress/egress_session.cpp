@@ -207,12 +207,7 @@ void egress_session::socks_greeting() {
   if (!send_to_client({reinterpret_cast<const char*>(reply.data()), reply.size()})) return;
   if (method == socks5::auth_method::no_acceptable_methods)
     return finish(egress_result::auth_failed, "no acceptable authentication method offered");
-  if (method == socks5::auth_method::username_password) {
-    phase_ = phase::socks_auth;
-    return;
-  }
-  if (!admit_user()) return;
-  phase_ = phase::socks_request;
+  phase_ = method == socks5::auth_method::username_password ? phase::socks_auth : phase::socks_request;
 }
 
 void egress_session::socks_auth() {
@@ -232,8 +227,7 @@ void egress_session::socks_auth() {
   if (!ok) return refuse("wrong user name or password");
   const auto status = socks5::encode_auth_status(true);
   if (!send_to_client({reinterpret_cast<const char*>(status.data()), status.size()})) return;
-  if (!admit_user()) return;
-  phase_ = phase::socks_request;
+  phase_ = phase::socks_request;  // the user's limit is checked with the request, which has a reply code
 }
 
 void egress_session::socks_request() {
@@ -247,6 +241,7 @@ void egress_session::socks_request() {
   }
   auto& done = std::get<socks5::parsed<socks5::request>>(result);
   inbuf_.erase(0, done.consumed);
+  if (!admit_user()) return;
   authorize(done.value.destination);
 }
 

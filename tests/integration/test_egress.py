@@ -98,8 +98,15 @@ def log_lines(log: Path, n: int, timeout: float = 5.0):
     raise AssertionError(f"expected {n} log lines in {log}")
 
 
-def access_log_sources(nginx_server) -> list[str]:
-    return [line.split()[0] for line in nginx_server.access_log.read_text().splitlines()]
+def access_log_sources(nginx_server, expected: int = 1, timeout: float = 5.0) -> list[str]:
+    """Client addresses in nginx's access log, once it has `expected` lines: nginx writes a
+    line after the response is on its way, so the client may see the answer first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = nginx_server.access_log.read_text().splitlines() if nginx_server.access_log.exists() else []
+        if len(lines) >= expected or time.monotonic() > deadline:
+            return [line.split()[0] for line in lines]
+        time.sleep(0.02)
 
 
 def test_socks5_hostname_with_credentials_leaves_from_the_source_address(proxy, web):
@@ -324,3 +331,61 @@ def test_an_open_proxy_is_refused_unless_confirmed(staticgate_bin, tmp_path):
     path.write_text(h.render_config(cfg))
     r = subprocess.run([staticgate_bin, "check", "-c", str(path)], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
+
+
+def test_hash_password_makes_a_credentials_line_the_proxy_accepts(proxy, web, staticgate_bin, tmp_path):
+    line = subprocess.run([staticgate_bin, "hash-password", "--user", "carol"], input="carol pw\n",
+                          capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    assert line.startswith("carol:$y$")
+    sg, addr, log = proxy()
+    passwd = tmp_path / "egress.passwd"
+    # A second instance with carol in its file (the fixture wrote alice and bob).
+    passwd2 = tmp_path / "carol.passwd"
+    passwd2.write_text(line + "\n")
+    port = web.ports["127.0.1.41"]
+    sg2, addr2, _ = proxy(credentials_file=str(passwd2))
+    r = curl("--socks5-hostname", h.fmt_addr(*addr2), "--proxy-user", "carol:carol pw", f"http://web.test:{port}/")
+    assert r.returncode == 0, r.stderr
+    r = curl("--socks5-hostname", h.fmt_addr(*addr2), "--proxy-user", "carol:wrong", f"http://web.test:{port}/")
+    assert r.returncode != 0
+    assert passwd.exists()
+
+
+def socks_connect(addr, user: str, password: str, host: str, port: int) -> tuple[socket.socket, bytes]:
+    s = socket.create_connection(addr, timeout=10)
+    s.sendall(b"\x05\x01\x02")
+    assert s.recv(2) == b"\x05\x02"
+    s.sendall(b"\x01" + bytes([len(user)]) + user.encode() + bytes([len(password)]) + password.encode())
+    assert s.recv(2) == b"\x01\x00"
+    s.sendall(b"\x05\x01\x00\x03" + bytes([len(host)]) + host.encode() + port.to_bytes(2, "big"))
+    reply = s.recv(10)
+    return s, reply
+
+
+def test_per_user_connection_limit(proxy, web):
+    sg, addr, log = proxy(max_connections_per_user=2)
+    port = web.ports["127.0.1.41"]
+    held = []
+    for _ in range(2):
+        s, reply = socks_connect(addr, "bob", "bobpw", "web.test", port)
+        assert reply[:2] == b"\x05\x00", reply
+        held.append(s)
+    s, reply = socks_connect(addr, "bob", "bobpw", "web.test", port)
+    assert reply[:2] == b"\x05\x01", reply  # general failure: over the user's limit
+    s.close()
+    # Another user is not affected, and bob gets a slot back when one closes.
+    s, reply = socks_connect(addr, "alice", PASSWORD, "web.test", port)
+    assert reply[:2] == b"\x05\x00"
+    s.close()
+    held.pop().close()
+    deadline = time.monotonic() + 5
+    while True:
+        s, reply = socks_connect(addr, "bob", "bobpw", "web.test", port)
+        s.close()
+        if reply[:2] == b"\x05\x00" or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert reply[:2] == b"\x05\x00"
+    for s in held:
+        s.close()
+    assert "limit" in [x["result"] for x in log_lines(log, 3)]
