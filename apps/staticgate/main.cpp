@@ -144,6 +144,8 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
         return e.what();
       }
       if (discovery_sync) discovery_sync->reconfigure(*next.value);
+      if (!next.value->egress.empty() || !cfg.egress.empty())
+        spdlog::warn("reload: [[egress]] settings change only at restart; the running egress servers stay as they are");
       current_cfg = *next.value;
       return {};
     });
