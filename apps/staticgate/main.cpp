@@ -144,8 +144,16 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
         return e.what();
       }
       if (discovery_sync) discovery_sync->reconfigure(*next.value);
-      if (!next.value->egress.empty() || !cfg.egress.empty())
-        spdlog::warn("reload: [[egress]] settings change only at restart; the running egress servers stay as they are");
+      if (egress_proxy) {
+        try {
+          egress_proxy->reload(*next.value);
+        } catch (const std::exception& e) {
+          spdlog::error("reload: the egress servers stay as they were: {}", e.what());
+          return e.what();
+        }
+      } else if (!next.value->egress.empty()) {
+        spdlog::warn("reload: [[egress]] was added; egress servers start at the next restart");
+      }
       current_cfg = *next.value;
       return {};
     });

@@ -68,8 +68,8 @@ void egress_session::start() {
   started_ = last_activity_ = owner_.loop().now();
   started_wall_ = std::chrono::system_clock::now();
   auto& stats = *settings_.stats;
-  stats.accepted.fetch_add(1, std::memory_order_relaxed);
-  const auto active = stats.active.fetch_add(1, std::memory_order_relaxed) + 1;
+  stats.server().accepted.fetch_add(1, std::memory_order_relaxed);
+  const auto active = stats.server().active.fetch_add(1, std::memory_order_relaxed) + 1;
   if (auto ec = owner_.loop().add(client_.fd.get(), &client_)) return finish(egress_result::error, ec.message());
   if (settings_.config.max_connections != 0 && static_cast<std::uint64_t>(active) > settings_.config.max_connections)
     return finish(egress_result::limit, "server connection limit");
@@ -575,7 +575,7 @@ void egress_session::finish(egress_result result, std::string detail) {
   owner_.loop().timers().cancel(*this);
   auto& stats = *settings_.stats;
   stats.count_result(result_);
-  stats.active.fetch_sub(1, std::memory_order_relaxed);
+  stats.server().active.fetch_sub(1, std::memory_order_relaxed);
   if (tunnel_counted_) {
     for (auto* c : {user_stats_, source_stats_})
       if (c) c->active.fetch_sub(1, std::memory_order_relaxed);

@@ -23,13 +23,28 @@ const char* to_string(egress_result result) {
   return "error";
 }
 
+namespace {
+
+std::shared_ptr<traffic_counters> reuse_or_make(const std::map<std::string, std::shared_ptr<traffic_counters>>* old,
+                                                const std::string& key) {
+  if (old)
+    if (auto it = old->find(key); it != old->end()) return it->second;
+  return std::make_shared<traffic_counters>();
+}
+
+}  // namespace
+
 egress_stats::egress_stats(std::string name, std::vector<std::string> binds, const std::vector<std::string>& users,
-                           const std::vector<std::string>& sources)
-    : name_(std::move(name)), binds_(std::move(binds)) {
-  for (const auto& u : users) users_[u] = std::make_unique<traffic_counters>();
-  users_[""] = std::make_unique<traffic_counters>();  // no authentication
-  for (const auto& s : sources) sources_[s] = std::make_unique<traffic_counters>();
-  sources_[""] = std::make_unique<traffic_counters>();  // the kernel's choice
+                           const std::vector<std::string>& sources, const egress_stats* previous)
+    : server_(previous ? previous->server_ : std::make_shared<server_counters>()),
+      name_(std::move(name)),
+      binds_(std::move(binds)) {
+  const auto* old_users = previous ? &previous->users_ : nullptr;
+  const auto* old_sources = previous ? &previous->sources_ : nullptr;
+  for (const auto& u : users) users_[u] = reuse_or_make(old_users, u);
+  users_[""] = reuse_or_make(old_users, "");  // no authentication
+  for (const auto& src : sources) sources_[src] = reuse_or_make(old_sources, src);
+  sources_[""] = reuse_or_make(old_sources, "");  // the kernel's choice
 }
 
 traffic_counters* egress_stats::user(const std::string& name) {
@@ -58,10 +73,10 @@ ingress::egress_server_snapshot egress_stats::snapshot() const {
   ingress::egress_server_snapshot out;
   out.name = name_;
   out.binds = binds_;
-  out.accepted = accepted.load(std::memory_order_relaxed);
-  out.active = active.load(std::memory_order_relaxed);
-  for (std::size_t i = 0; i < results_.size(); ++i)
-    if (auto n = results_[i].load(std::memory_order_relaxed); n != 0)
+  out.accepted = server_->accepted.load(std::memory_order_relaxed);
+  out.active = server_->active.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < server_->results.size(); ++i)
+    if (auto n = server_->results[i].load(std::memory_order_relaxed); n != 0)
       out.results[to_string(static_cast<egress_result>(i))] = n;
   for (const auto& [key, c] : users_)
     if (!key.empty() || c->connections.load(std::memory_order_relaxed) != 0) out.users.push_back(copy(key, *c));

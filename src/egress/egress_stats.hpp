@@ -44,15 +44,27 @@ struct traffic_counters {
   std::atomic<std::uint64_t> bytes_from_target{0};
 };
 
-class egress_stats {
- public:
-  egress_stats(std::string name, std::vector<std::string> binds, const std::vector<std::string>& users,
-               const std::vector<std::string>& sources);
-
+// The server-wide counters, shared by every generation of a server's settings.
+struct server_counters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::int64_t> active{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(egress_result::count_)> results{};
+};
 
-  void count_result(egress_result r) { results_[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed); }
+class egress_stats {
+ public:
+  // previous: the same server's stats before a reload. Counters of the server and of users and
+  // source addresses that remain are shared with it (sessions still running on the old
+  // settings keep counting into them), so a reload never resets what /metrics shows.
+  egress_stats(std::string name, std::vector<std::string> binds, const std::vector<std::string>& users,
+               const std::vector<std::string>& sources, const egress_stats* previous = nullptr);
+
+  server_counters& server() { return *server_; }
+  const server_counters& server() const { return *server_; }
+
+  void count_result(egress_result r) {
+    server_->results[static_cast<std::size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
   // nullptr for a key not known at start (cannot happen for configured users and sources).
   traffic_counters* user(const std::string& name);
   traffic_counters* source(const std::string& address);
@@ -60,11 +72,11 @@ class egress_stats {
   ingress::egress_server_snapshot snapshot() const;
 
  private:
+  std::shared_ptr<server_counters> server_;
   std::string name_;
   std::vector<std::string> binds_;
-  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(egress_result::count_)> results_{};
-  std::map<std::string, std::unique_ptr<traffic_counters>> users_;
-  std::map<std::string, std::unique_ptr<traffic_counters>> sources_;
+  std::map<std::string, std::shared_ptr<traffic_counters>> users_;
+  std::map<std::string, std::shared_ptr<traffic_counters>> sources_;
 };
 
 }  // namespace staticgate::egress

@@ -17,12 +17,14 @@ namespace staticgate::egress {
 
 // One listening socket of one egress server on this worker. Out of descriptors, it pauses
 // accepting for a moment (clients wait in the backlog) rather than spin.
-class egress_worker::listener final : public net::io_handler {
+class egress_worker::listener final : public net::io_handler, public net::retirable {
  public:
   listener(egress_worker& owner, std::shared_ptr<server_settings> settings, net::unique_fd fd, std::string address)
       : owner_(owner), settings_(std::move(settings)), fd_(std::move(fd)), address_(std::move(address)) {}
 
   int fd() const { return fd_.get(); }
+  const std::string& address() const { return address_; }
+  void retarget(std::shared_ptr<server_settings> settings) { settings_ = std::move(settings); }
   void close() {
     owner_.loop_.timers().cancel(backoff_);
     fd_.reset();
@@ -97,6 +99,20 @@ void egress_worker::add_listener(std::shared_ptr<server_settings> settings, net:
     throw std::system_error(ec, "egress worker: cannot watch a listening socket");
   }
   listeners_.push_back(l);
+}
+
+void egress_worker::retarget(const std::map<std::string, std::shared_ptr<server_settings>>& keep) {
+  std::vector<listener*> next;
+  for (auto* l : listeners_) {
+    if (auto it = keep.find(l->address()); it != keep.end()) {
+      l->retarget(it->second);
+      next.push_back(l);
+      continue;
+    }
+    l->close();  // closing the socket also takes it out of epoll
+    loop_.retire(l);  // an event for it may still be queued in this batch
+  }
+  listeners_ = std::move(next);
 }
 
 void egress_worker::start() {

@@ -29,8 +29,11 @@ class egress_worker {
   egress_worker& operator=(const egress_worker&) = delete;
   ~egress_worker();
 
-  // Before start().
+  // Before start(), or on the worker's thread (reload).
   void add_listener(std::shared_ptr<server_settings> settings, net::unique_fd fd, std::string address);
+  // Reload, on the worker's thread: `keep` maps each address that stays open to its (new)
+  // settings; listeners on other addresses close. Sessions in progress keep their settings.
+  void retarget(const std::map<std::string, std::shared_ptr<server_settings>>& keep);
   void start();
   void stop_accepting();  // thread-safe
   void stop();            // thread-safe

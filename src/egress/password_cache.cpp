@@ -21,10 +21,13 @@ std::array<std::uint8_t, 32> digest(std::string_view user, std::string_view pass
 
 bool password_cache::verify(const credential_store& store, std::string_view user, std::string_view password) {
   const auto d = digest(user, password);
-  if (auto it = proven_.find(user); it != proven_.end() && CRYPTO_memcmp(it->second.data(), d.data(), d.size()) == 0)
+  const auto stored = store.entries().find(user);
+  if (auto it = proven_.find(user); it != proven_.end() && stored != store.entries().end() &&
+                                    it->second.stored_hash == stored->second &&
+                                    CRYPTO_memcmp(it->second.digest.data(), d.data(), d.size()) == 0)
     return true;
   if (!store.verify(user, password)) return false;
-  proven_[std::string(user)] = d;
+  if (stored != store.entries().end()) proven_[std::string(user)] = {stored->second, d};
   return true;
 }
 

@@ -28,7 +28,13 @@ std::uint32_t server_settings::user_limit(std::string_view user) const {
   return limit;
 }
 
-std::shared_ptr<server_settings> make_server_settings(const config::egress_server& config) {
+std::shared_ptr<server_settings> make_server_settings(const config::egress_server& config,
+                                                     const server_settings* previous) {
+  auto active_of = [previous](const std::string& user) {
+    if (previous)
+      if (auto it = previous->user_active.find(user); it != previous->user_active.end()) return it->second;
+    return std::make_shared<std::atomic<std::uint32_t>>(0);
+  };
   auto out = std::make_shared<server_settings>();
   out->config = config;
   std::map<std::string, destination_rules> user_rules;
@@ -41,14 +47,14 @@ std::shared_ptr<server_settings> make_server_settings(const config::egress_serve
     }
     user_rules[u.name] = to_rules(u.access);
     user_names.push_back(u.name);
-    out->user_active[u.name] = std::make_unique<std::atomic<std::uint32_t>>(0);
+    out->user_active[u.name] = active_of(u.name);
     if (u.source_address) {
       auto a = ip_address::parse(*u.source_address);
       if (!a) throw std::invalid_argument("egress user \"" + u.name + "\": bad source_address");
       pinned[u.name] = *a;
     }
   }
-  out->user_active[""] = std::make_unique<std::atomic<std::uint32_t>>(0);
+  out->user_active[""] = active_of("");
   out->policy = destination_policy(to_rules(config.access), user_rules);
   std::vector<ip_address> sources;
   for (const auto& s : config.source_addresses) {
@@ -59,7 +65,8 @@ std::shared_ptr<server_settings> make_server_settings(const config::egress_serve
   out->sources = source_picker(sources, config.selection, pinned);
   std::vector<std::string> binds;
   for (const auto& b : config.binds) binds.push_back(b.to_string());
-  out->stats = std::make_unique<egress_stats>(config.name, binds, user_names, config.source_addresses);
+  out->stats = std::make_unique<egress_stats>(config.name, binds, user_names, config.source_addresses,
+                                              previous ? previous->stats.get() : nullptr);
   return out;
 }
 

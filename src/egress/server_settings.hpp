@@ -24,13 +24,16 @@ struct server_settings {
   source_picker sources;
   std::unique_ptr<egress_stats> stats;
   // Connections open per user, across workers, for max_connections(_per_user).
-  std::map<std::string, std::unique_ptr<std::atomic<std::uint32_t>>, std::less<>> user_active;
+  // Shared with the previous settings of the same server across a reload.
+  std::map<std::string, std::shared_ptr<std::atomic<std::uint32_t>>, std::less<>> user_active;
 
   std::uint32_t user_limit(std::string_view user) const;
 };
 
 // Throws std::invalid_argument naming the problem (config::parse has validated the same
 // things, so this happens only for a config built by hand).
-std::shared_ptr<server_settings> make_server_settings(const config::egress_server& config);
+// previous: the same server's settings before a reload, whose counters carry on.
+std::shared_ptr<server_settings> make_server_settings(const config::egress_server& config,
+                                                     const server_settings* previous = nullptr);
 
 }  // namespace staticgate::egress

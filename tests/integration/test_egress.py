@@ -53,10 +53,10 @@ def web(nginx):
 def proxy(staticgate, ports, tmp_path, names):
     """Factory: proxy(**egress_overrides) -> (sg, address, log_path)."""
 
-    def start(allow=None, users=None, admin=None, **overrides):
+    def start(allow=None, users=None, admin=None, passwd_text=None, **overrides):
         port = ports.get("127.0.0.1")
         passwd = tmp_path / "egress.passwd"
-        passwd.write_text(f"alice:{make_hash(PASSWORD)}\nbob:{make_hash('bobpw')}\n")
+        passwd.write_text(passwd_text or f"alice:{make_hash(PASSWORD)}\nbob:{make_hash('bobpw')}\n")
         log = tmp_path / "connections.jsonl"
         egress = {
             "name": "out",
@@ -389,3 +389,32 @@ def test_per_user_connection_limit(proxy, web):
     for s in held:
         s.close()
     assert "limit" in [x["result"] for x in log_lines(log, 3)]
+
+
+def test_reload_applies_new_users_and_binds_without_cutting_tunnels(proxy, web, ports, tmp_path):
+    import signal
+    sg, addr, log = proxy()
+    port = web.ports["127.0.1.41"]
+    held, reply = socks_connect(addr, "bob", "bobpw", "web.test", port)
+    assert reply[:2] == b"\x05\x00"
+    # New config: bob removed from the credentials file, a second bind address.
+    (tmp_path / "egress.passwd").write_text(f"alice:{make_hash(PASSWORD)}\n")
+    second = ("127.0.0.1", ports.get("127.0.0.1"))
+    sg.cfg["egress"][0]["bind"].append(h.fmt_addr(*second))
+    sg.config_path.write_text(h.render_config(sg.cfg))
+    sg.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(second, timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, sg.stderr()
+            time.sleep(0.05)
+    r = curl("--socks5-hostname", h.fmt_addr(*second), "--proxy-user", f"alice:{PASSWORD}", f"http://web.test:{port}/")
+    assert r.returncode == 0, r.stderr
+    r = curl("--socks5-hostname", h.fmt_addr(*addr), "--proxy-user", "bob:bobpw", f"http://web.test:{port}/")
+    assert r.returncode != 0  # bob is gone for new connections...
+    held.sendall(b"GET / HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n")
+    assert b"backend-127.0.1.41" in h.recv_until_eof(held)  # ...but his open tunnel carries on
+    held.close()
