@@ -130,6 +130,8 @@ void egress_session::on_timer() {
     case phase::lingering:
       return finish(result_, detail_);
     case phase::resolving:
+      return fail(egress_result::resolve_failed, socks5::reply_code::host_unreachable,
+                  http_proxy::status::gateway_timeout, "no DNS answer within handshake_timeout");
     default:
       return fail(egress_result::handshake_timeout, socks5::reply_code::general_failure,
                   http_proxy::status::bad_request, "no complete request within handshake_timeout");

@@ -418,3 +418,19 @@ def test_reload_applies_new_users_and_binds_without_cutting_tunnels(proxy, web, 
     held.sendall(b"GET / HTTP/1.1\r\nHost: web.test\r\nConnection: close\r\n\r\n")
     assert b"backend-127.0.1.41" in h.recv_until_eof(held)  # ...but his open tunnel carries on
     held.close()
+
+
+def test_a_dns_server_that_never_answers_gets_504_within_the_handshake_timeout(proxy, ports):
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # receives queries, answers none
+    silent.bind(("127.0.3.3", 0))
+    try:
+        sg, addr, log = proxy(name_servers=[f"127.0.3.3:{silent.getsockname()[1]}"])
+        started = time.monotonic()
+        r = curl("-o", "/dev/null", "-w", "%{http_code}", "--proxy",
+                 f"http://alice:{PASSWORD.replace(' ', '%20')}@{h.fmt_addr(*addr)}", "http://web.test:80/")
+        assert r.stdout == "504"
+        assert time.monotonic() - started < 5
+        (line,) = log_lines(log, 1)
+        assert line["result"] == "resolve_failed"
+    finally:
+        silent.close()
