@@ -1,45 +1,20 @@
 #include "egress/egress_server.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <tuple>
 
+#include "ingress/data_plane_setup.hpp"
 #include "net/socket.hpp"
 
 namespace staticgate::egress {
-namespace {
 
-net::forward_mode to_forward_mode(config::forwarding_mode m) {
-  switch (m) {
-    case config::forwarding_mode::automatic: return net::forward_mode::automatic;
-    case config::forwarding_mode::splice: return net::forward_mode::splice;
-    case config::forwarding_mode::copy: return net::forward_mode::copy;
-  }
-  return net::forward_mode::automatic;
-}
-
-// The connection log goes where the ingress one goes ([global] connection_log).
-net::unique_fd open_log(const std::string& where) {
-  if (where == "off") return {};
-  if (where == "stdout") return net::unique_fd(::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3));
-  if (where == "stderr") return net::unique_fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
-  net::unique_fd fd(::open(where.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-  if (!fd) throw std::runtime_error("connection_log: cannot open " + where + ": " + std::strerror(errno));
-  return fd;
-}
-
-}  // namespace
-
-egress_server::egress_server(const config::config& cfg, unsigned workers) : log_fd_(open_log(cfg.global.connection_log)) {
+egress_server::egress_server(const config::config& cfg, unsigned workers)
+    : log_fd_(ingress::open_connection_log(cfg.global.connection_log)) {
   if (workers == 0) workers = 1;
   for (unsigned w = 0; w < workers; ++w)
-    workers_.push_back(std::make_unique<egress_worker>(w, to_forward_mode(cfg.global.forwarding),
+    workers_.push_back(std::make_unique<egress_worker>(w, ingress::to_forward_mode(cfg.global.forwarding),
                                                        log_fd_ ? log_fd_.get() : -1));
   for (const auto& e : cfg.egress) {
     auto settings = make_server_settings(e);
