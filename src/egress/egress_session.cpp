@@ -315,8 +315,10 @@ void egress_session::authorize(destination target) {
     return;
   }
   phase_ = phase::resolving;
-  // A (then AAAA when it gave nothing and IPv6 can leave from here).
-  resolve(AF_INET);
+  // A, then AAAA when A gave nothing and IPv6 can leave from here; AAAA only when every
+  // source address is IPv6 (an A answer could not be used).
+  const bool v4_possible = !settings_.sources.has_sources() || settings_.sources.has_family(false);
+  resolve(v4_possible ? AF_INET : AF_INET6);
 }
 
 void egress_session::resolve(int family) {
@@ -332,7 +334,7 @@ void egress_session::resolve(int family) {
           addresses.push_back(*e);
         }
         const bool v6_possible = !settings_.sources.has_sources() || settings_.sources.has_family(true);
-        if (addresses.empty() && family == AF_INET && v6_possible) {
+        if (addresses.empty() && family == AF_INET && v6_possible && !tried_ipv6_) {
           tried_ipv6_ = true;
           return resolve(AF_INET6);
         }
@@ -398,8 +400,9 @@ void egress_session::connect_next() {
       auto attempt = net::start_connect_from(to, *local);
       if (attempt.bind_failed) {
         // Configured but gone from the host (an interface went down, an address was moved).
-        spdlog::warn("egress {}: source address {} cannot be used ({}); skipped", settings_.config.name,
-                     source.to_string(), attempt.ec.message());
+        if (owner_.should_warn_about_source(source.to_string()))
+          spdlog::warn("egress {}: source address {} cannot be used ({}); skipped", settings_.config.name,
+                       source.to_string(), attempt.ec.message());
         last = attempt.ec;
         continue;
       }
@@ -418,8 +421,12 @@ void egress_session::connect_next() {
       return;
     }
   }
-  // Every address failed at once (or had no source of its family).
-  if (!last) last = std::make_error_code(std::errc::address_not_available);
+  // Every address failed at once, or had no source address of its family.
+  if (!last) {
+    owner_.loop().timers().cancel(*this);
+    return fail(egress_result::connect_failed, socks5::reply_code::network_unreachable, http_proxy::status::bad_gateway,
+                denied_.empty() ? "no address to connect to" : denied_.back());
+  }
   connect_failed(last);
 }
 

@@ -156,6 +156,14 @@ void egress_worker::write_log(std::string line) {
   [[maybe_unused]] auto ignored = ::write(log_fd_, line.data(), line.size());
 }
 
+bool egress_worker::should_warn_about_source(const std::string& address) {
+  const auto now = loop_.now();
+  auto [it, fresh] = source_warned_.try_emplace(address, now);
+  if (!fresh && now - it->second < std::chrono::seconds(10)) return false;
+  it->second = now;
+  return true;
+}
+
 void egress_worker::link(egress_session* s) {
   s->next = sessions_;
   if (sessions_) sessions_->prev = s;

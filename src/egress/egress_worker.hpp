@@ -45,6 +45,9 @@ class egress_worker {
   password_cache& passwords() { return passwords_; }
   std::uint64_t next_turn() { return turn_++; }
   void write_log(std::string line);
+  // At most one warning per source address and worker every 10 s: a vanished address would
+  // otherwise log once per connection.
+  bool should_warn_about_source(const std::string& address);
 
   void link(egress_session* s);
   void unlink(egress_session* s);
@@ -64,6 +67,7 @@ class egress_worker {
   std::vector<listener*> listeners_;  // owned
   egress_session* sessions_ = nullptr;
   std::uint64_t turn_ = 0;
+  std::map<std::string, net::clock::time_point> source_warned_;
   std::thread thread_;
 };
 
