@@ -389,7 +389,7 @@ void egress_session::connect_next() {
     }
     const auto order = settings_.sources.order(user_, target_request_.is_name() ? target_request_.name
                                                                              : target_request_.address.ip_string(),
-                                               v6, owner_.next_turn());
+                                               v6, settings_.sources.uses_turn(user_) ? owner_.next_turn() : 0);
     if (order.empty()) {
       denied_.push_back(std::string("no ") + (v6 ? "IPv6" : "IPv4") + " source address for " + to.to_string());
       continue;

@@ -24,6 +24,12 @@ bool source_picker::has_family(bool v6) const {
   return std::any_of(addresses_.begin(), addresses_.end(), [v6](const ip_address& a) { return a.is_v6() == v6; });
 }
 
+bool source_picker::uses_turn(std::string_view user) const {
+  if (mode_ == config::source_selection::destination_hash) return false;
+  if (mode_ == config::source_selection::per_user && pinned_.find(user) != pinned_.end()) return false;
+  return true;
+}
+
 std::vector<ip_address> source_picker::order(std::string_view user, std::string_view destination_host, bool v6,
                                              std::uint64_t turn) const {
   std::vector<ip_address> family;

@@ -28,6 +28,10 @@ class source_picker {
 
   bool has_sources() const { return !addresses_.empty(); }
   bool has_family(bool v6) const;
+  // Whether order() for this user consults the round-robin turn (a pinned user or a
+  // destination hash does not), so callers advance their counter only when it does: otherwise
+  // pinned users' connections would skew the rotation of everyone else's.
+  bool uses_turn(std::string_view user) const;
 
   // The addresses of the family to try, best first. `turn` is the caller's round-robin counter.
   std::vector<ip_address> order(std::string_view user, std::string_view destination_host, bool v6,

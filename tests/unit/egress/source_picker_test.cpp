@@ -30,6 +30,15 @@ TEST(egress_source_picker, per_user_puts_the_pinned_address_first) {
   EXPECT_EQ(texts(p.order("bob", "x", false, 1)).front(), "127.0.0.78");
 }
 
+TEST(egress_source_picker, only_unpinned_round_robin_consumes_turns) {
+  source_picker per_user({ip("127.0.0.77"), ip("127.0.0.78")}, config::source_selection::per_user,
+                         {{"alice", ip("127.0.0.78")}});
+  EXPECT_FALSE(per_user.uses_turn("alice"));
+  EXPECT_TRUE(per_user.uses_turn("bob"));
+  source_picker hashed({ip("127.0.0.77")}, config::source_selection::destination_hash, {});
+  EXPECT_FALSE(hashed.uses_turn("bob"));
+}
+
 TEST(egress_source_picker, destination_hash_is_sticky_per_host) {
   source_picker p({ip("127.0.0.77"), ip("127.0.0.78"), ip("127.0.0.79")}, config::source_selection::destination_hash,
                   {});
