@@ -13,6 +13,8 @@ packages=(
   # test peers and clients
   nginx libnginx-mod-stream haproxy curl python3 python3-pytest python3-psutil
   prometheus python3-prometheus-client pdns-server dnsutils proxychains4 openssl
+  # the reference SigV4 signer tests/integration/test_sigv4_botocore.py compares against
+  python3-botocore
   # benchmark
   wrk iperf3
 )
