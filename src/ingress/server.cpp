@@ -179,6 +179,9 @@ void server::apply(const config::config& cfg, bool initial, bool announce) {
       drained.push_back(std::move(flags));
     }
     groups_ = std::move(groups);
+    for (const auto& old : listeners_)
+      if (std::find(listeners.begin(), listeners.end(), old) == listeners.end()) removed_listeners_.push_back(old);
+    std::erase_if(removed_listeners_, [](const auto& weak) { return weak.expired(); });
     listeners_ = std::move(listeners);
     listener_configs_ = cfg.listeners;
     drained_ = std::move(drained);
@@ -288,6 +291,8 @@ std::uint64_t server::active_connections() const {
   std::lock_guard lock(state_mutex_);
   std::uint64_t total = 0;
   for (const auto& l : listeners_) total += l->active.load(std::memory_order_relaxed);
+  for (const auto& weak : removed_listeners_)
+    if (auto l = weak.lock()) total += l->active.load(std::memory_order_relaxed);
   return total;
 }
 

@@ -81,6 +81,9 @@ class server final : public control {
   mutable std::mutex state_mutex_;
   std::vector<std::shared_ptr<const target_group_snapshot>> groups_;
   std::vector<std::shared_ptr<listener_shared>> listeners_;
+  // Listeners a reload removed, while connections they accepted are still open (those hold
+  // the shared_ptr): active_connections() must count them, or a shutdown would not wait.
+  std::vector<std::weak_ptr<listener_shared>> removed_listeners_;
   std::vector<config::listener> listener_configs_;
   std::vector<std::shared_ptr<health::group_checker>> checker_of_group_;  // null: not health checked
   std::vector<std::vector<bool>> drained_;  // [group][target], set by hand

@@ -135,3 +135,27 @@ def test_broken_config_changes_nothing(tcp_server, simple_gate):
     assert "nope" in sg.stderr()  # the exact error is reported
     assert names(addr, 3) == {"hello a"}
     assert sg.alive()
+
+
+def test_shutdown_waits_for_connections_of_a_removed_listener(ports, tcp_server, simple_gate):
+    import signal
+    srv = tcp_server("127.0.1.4", h.echo_handler, name="echo")
+    target = h.fmt_addr("127.0.1.4", srv.port)
+    sg, addr = simple_gate([target], workers=2, global_={"shutdown_grace": "20s"})
+    with h.connect(addr) as held:
+        held.sendall(b"one\n")
+        assert h.recv_line(held) == b"one\n"
+        second = ("127.0.0.32", ports.get("127.0.0.32"))
+        # A listener of another name: the one that accepted `held` is gone from the config.
+        cfg = h.simple_config([h.fmt_addr(*second)], [target], workers=2, global_={"shutdown_grace": "20s"},
+                              listener={"name": "second"})
+        assert "reload: applied" in reload(sg, cfg)
+        sg.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        assert sg.alive(), "stopped without waiting for the connection of the removed listener"
+        held.sendall(b"two\n")
+        assert h.recv_line(held) == b"two\n"
+    rc = sg.proc.wait(10)
+    sg.stopped = True
+    sg.check_clean_exit(rc)
+    assert "draining 1 connection(s)" in sg.stderr()
