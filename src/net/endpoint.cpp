@@ -118,9 +118,22 @@ std::uint64_t endpoint::address_hash() const {
   return 0;
 }
 
+// Address bytes and port, without formatting (this runs when configs and target lists are
+// compared). IPv6 scope ids count: fe80::1%eth0 and fe80::1%eth1 are different endpoints.
 bool operator==(const endpoint& a, const endpoint& b) {
   if (a.family() != b.family()) return false;
-  return a.to_string() == b.to_string();
+  if (a.family() == AF_INET) {
+    const auto* x = reinterpret_cast<const sockaddr_in*>(a.data());
+    const auto* y = reinterpret_cast<const sockaddr_in*>(b.data());
+    return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a.family() == AF_INET6) {
+    const auto* x = reinterpret_cast<const sockaddr_in6*>(a.data());
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(b.data());
+    return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+  }
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace staticgate::net
