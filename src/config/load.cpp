@@ -42,7 +42,7 @@ constexpr std::string_view target_keys[] = {"address", "weight"};
 constexpr std::string_view health_check_keys[] = {
     "protocol",         "interval",      "timeout",   "jitter", "healthy_threshold", "unhealthy_threshold",
     "passive_failures", "start_healthy", "fail_open", "port",   "method",            "path",
-    "host",             "expected_status"};
+    "host",             "expected_status", "on_unhealthy"};
 // Keys that only mean something to an HTTP probe.
 constexpr std::string_view http_only_keys[] = {"method", "path", "host", "expected_status"};
 
@@ -59,6 +59,8 @@ constexpr choice<algorithm> algorithms[] = {{"round_robin", algorithm::round_rob
                                             {"maglev", algorithm::maglev}};
 constexpr choice<health_protocol> health_protocols[] = {{"tcp", health_protocol::tcp},
                                                         {"http", health_protocol::http}};
+constexpr choice<unhealthy_action> unhealthy_actions[] = {{"keep", unhealthy_action::keep},
+                                                          {"close", unhealthy_action::close}};
 
 // Shortest text that reads back as the same double: 0.7, 1e+100, nan.
 std::string number_text(double value) {
@@ -709,6 +711,8 @@ void loader::read_health_check(const toml::node& node, const std::string& ctx, t
   if (const auto* n = table->get("passive_failures"))
     if (auto v = read_integer(*n, what("passive_failures"), 0, rules::max_passive_failures))
       result.passive_failures = static_cast<std::uint32_t>(*v);
+  if (const auto* n = table->get("on_unhealthy"))
+    if (auto v = read_choice(*n, what("on_unhealthy"), unhealthy_actions)) result.on_unhealthy = *v;
   if (const auto* n = table->get("start_healthy"))
     if (auto v = read_bool(*n, what("start_healthy"))) result.start_healthy = *v;
   if (const auto* n = table->get("fail_open"))

@@ -29,6 +29,12 @@ enum class proxy_protocol_mode { off, v1, v2 };
 
 enum class health_protocol { tcp, http };
 
+// What happens to established connections when their target turns unhealthy.
+//   keep:  they carry on (AWS NLB's default); only new connections avoid the target.
+//   close: they are closed at once (HAProxy's on-marked-down shutdown-sessions), so clients
+//          reconnect to a healthy target instead of waiting on a dead one.
+enum class unhealthy_action { keep, close };
+
 // [target_group.health_check]: active probes plus passive detection. Absent:
 // every target is always eligible (connect retries still skip dead ones).
 struct health_check {
@@ -47,6 +53,7 @@ struct health_check {
   std::string path = "/";
   std::string host;                        // Host header; empty = the target's ip:port
   std::string expected_status = "200-399"; // "200", "200-299", "200,204,300-399"
+  unhealthy_action on_unhealthy = unhealthy_action::keep;
 };
 
 // [target_group.discovery.dns]: the group's targets also come from DNS names that answer a

@@ -20,6 +20,7 @@ const char* to_string(end_reason reason) {
     case end_reason::error: return "error";
     case end_reason::shutdown: return "shutdown";
     case end_reason::drained: return "drained";
+    case end_reason::target_unhealthy: return "target_unhealthy";
   }
   return "error";
 }

@@ -25,6 +25,7 @@ enum class end_reason : std::uint8_t {
   error,
   shutdown,  // staticgate stopped
   drained,   // its target left the group and the deregistration delay ran out
+  target_unhealthy,  // its target turned unhealthy and the group says on_unhealthy = "close"
 };
 
 const char* to_string(end_reason reason);

@@ -220,10 +220,13 @@ void server::install_health_checks(const config::config& cfg, std::uint64_t gene
     if (!settings) continue;
     // Published to every worker's picker on that worker's thread, and only to
     // the generation it was computed for.
-    auto publish = [this, g, generation](std::vector<bool> eligible) {
+    const bool close_unhealthy = settings->on_unhealthy == config::unhealthy_action::close;
+    auto publish = [this, g, generation, close_unhealthy](std::vector<bool> eligible) {
       for (auto& w : workers_)
-        w->loop().post([wk = w.get(), g, generation, eligible] {
-          if (wk->generation() == generation) wk->picker(g).set_healthy_set(eligible);
+        w->loop().post([wk = w.get(), g, generation, eligible, close_unhealthy] {
+          if (wk->generation() != generation) return;
+          wk->picker(g).set_healthy_set(eligible);
+          if (close_unhealthy) wk->close_sessions_to_unhealthy_targets(g);
         });
     };
     auto checker = std::make_shared<health::group_checker>(control_, groups_[g], *settings, publish);

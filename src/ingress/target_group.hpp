@@ -44,6 +44,8 @@ class target_picker {
   // A target not in `tried`, or nullopt when every target has been tried.
   std::optional<std::size_t> pick(std::uint64_t client_key, std::span<const std::uint16_t> tried);
   void on_open(std::size_t target) { balancer_->on_connection_open(target); }
+  // The last health verdict published for target i (true when not health checked).
+  bool healthy(std::size_t target) const { return target < healthy_set_.size() && healthy_set_[target]; }
   void on_close(std::size_t target) { balancer_->on_connection_close(target); }
 
   // Health checking's verdict: which targets may get new connections.

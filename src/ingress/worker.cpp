@@ -107,6 +107,23 @@ void worker::close_drained_sessions() {
   if (next) loop_.timers().schedule(drain_timer_, *next);
 }
 
+void worker::close_sessions_to_unhealthy_targets(std::size_t group_index) {
+  if (group_index >= groups_.size()) return;
+  const auto& picker = *groups_[group_index];
+  const auto& group = picker.group();
+  std::vector<session*> due;
+  for (auto* s = sessions_; s; s = s->next) {
+    const auto* key = s->target_key();
+    if (!key || s->group_name() != group.name) continue;
+    for (std::size_t t = 0; t < group.keys.size(); ++t)
+      if (group.keys[t] == *key && !picker.healthy(t)) due.push_back(s);
+  }
+  if (!due.empty())
+    spdlog::info("target group \"{}\": closing {} connection(s) to unhealthy targets (on_unhealthy = close)",
+                 group.name, due.size());
+  for (auto* s : due) s->close(end_reason::target_unhealthy);
+}
+
 void worker::pause_accepting(const char* why) {
   for (auto* l : listeners_) l->pause(why);
 }

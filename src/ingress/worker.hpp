@@ -38,6 +38,10 @@ class worker {
   // The picker of group i in the current generation. Worker thread only.
   target_picker& picker(std::size_t group_index) { return *groups_[group_index]; }
 
+  // on_unhealthy = "close": ends this worker's connections to targets of group `group_index`
+  // that the last health verdict says are unhealthy.
+  void close_sessions_to_unhealthy_targets(std::size_t group_index);
+
   void start();
   void stop_accepting();  // thread-safe: closes this worker's listening sockets
   void stop();  // thread-safe

@@ -115,3 +115,50 @@ def test_health_survives_a_reload(tmp_path, tcp_server, ports, simple_gate):
     time.sleep(0.6)
     lines = [json.loads(x) for x in log.read_text().splitlines()][before:]
     assert lines and all(x["attempts"] == 1 for x in lines), lines
+
+
+def _hold_a_connection_to(addr, name: bytes):
+    """Connects until the balancer hands us the target that greets with `name`."""
+    for _ in range(20):
+        s = h.connect(addr)
+        if h.recv_line(s) == name:
+            return s
+        s.close()
+    raise AssertionError(f"never reached {name!r}")
+
+
+def test_on_unhealthy_close_ends_established_connections(tcp_server, ports, simple_gate, tmp_path):
+    # Probes go to a port of their own, so stopping the probe server makes target a unhealthy
+    # while the connection we hold to its traffic port stays up on the backend's side.
+    probe_port = ports.get_common(["127.0.1.6", "127.0.1.7"])
+    probe_a = tcp_server("127.0.1.6", h.hold_handler, name="probe-a", port=probe_port)
+    tcp_server("127.0.1.7", h.hold_handler, name="probe-b", port=probe_port)
+    a = tcp_server("127.0.1.6", h.hold_handler, name="a")
+    b = tcp_server("127.0.1.7", h.hold_handler, name="b")
+    log = tmp_path / "connections.jsonl"
+    targets = [h.fmt_addr("127.0.1.6", a.port), h.fmt_addr("127.0.1.7", b.port)]
+    check = dict(FAST, port=probe_port, on_unhealthy="close")
+    sg, addr = simple_gate(targets, workers=2, global_={"connection_log": str(log)}, group={"health_check": check})
+    held = _hold_a_connection_to(addr, b"hello a\n")
+    other = _hold_a_connection_to(addr, b"hello b\n")
+    probe_a.stop()
+    assert h.wait_closed(held, 10) in ("eof", "reset"), sg.stderr()
+    other.sendall(b"x")  # the healthy target's connection is untouched
+    assert h.wait_closed(other, 0.5) == "timeout"
+    other.close()
+    assert wait_for(lambda: any(json.loads(x)["end"] == "target_unhealthy" for x in log.read_text().splitlines()))
+
+
+def test_on_unhealthy_keep_is_the_default(tcp_server, ports, simple_gate):
+    probe_port = ports.get_common(["127.0.1.6", "127.0.1.7"])
+    probe_a = tcp_server("127.0.1.6", h.hold_handler, name="probe-a", port=probe_port)
+    tcp_server("127.0.1.7", h.hold_handler, name="probe-b", port=probe_port)
+    a = tcp_server("127.0.1.6", h.hold_handler, name="a")
+    b = tcp_server("127.0.1.7", h.hold_handler, name="b")
+    targets = [h.fmt_addr("127.0.1.6", a.port), h.fmt_addr("127.0.1.7", b.port)]
+    sg, addr = simple_gate(targets, workers=2, group={"health_check": dict(FAST, port=probe_port)})
+    held = _hold_a_connection_to(addr, b"hello a\n")
+    probe_a.stop()
+    assert wait_for(lambda: "unhealthy" in sg.stderr()), sg.stderr()
+    assert h.wait_closed(held, 1.0) == "timeout"  # still open
+    held.close()
