@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
-  libcpp-httplib-dev nlohmann-json3-dev libc-ares-dev libcrypt-dev libssl-dev
+  libcpp-httplib-dev nlohmann-json3-dev libc-ares-dev libcrypt-dev libssl-dev libpugixml-dev
   # fuzzing (libFuzzer runtime for clang)
   clang libclang-rt-14-dev
   # test peers and clients
