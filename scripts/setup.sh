@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev
   libcpp-httplib-dev nlohmann-json3-dev libc-ares-dev libcrypt-dev libssl-dev libcurl4-openssl-dev
+  libpugixml-dev
   # fuzzing (libFuzzer runtime for clang)
   clang libclang-rt-14-dev
   # test peers and clients

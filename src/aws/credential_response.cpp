@@ -60,7 +60,12 @@ std::optional<credentials> credentials_from(const json& doc, std::string_view wh
     error = std::string(what) + ": Expiration is missing";
     return std::nullopt;
   }
-  const auto expiration = it->is_string() ? parse_iso8601(it->get_ref<const std::string&>()) : std::nullopt;
+  auto expiration = it->is_string() ? parse_iso8601(it->get_ref<const std::string&>()) : std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: only 1678-2262 fit. A later (valid ISO 8601)
+  // year would overflow on conversion, so it is refused like a malformed time.
+  constexpr auto earliest = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::time_point::min());
+  constexpr auto latest = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max());
+  if (expiration && (*expiration < earliest || *expiration > latest)) expiration.reset();
   if (!expiration) {
     // The date is not secret, but keep to the rule: messages never quote the body.
     error = std::string(what) + ": Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)";

@@ -85,6 +85,8 @@ INSTANTIATE_TEST_SUITE_P(
                  "container credentials: Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)"},
         bad_case{"date_impossible", true, replace(imds_ok, "2024-05-01T12", "2024-02-30T12"),
                  "instance metadata credentials: Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)"},
+        bad_case{"date_beyond_what_the_clock_holds", false, replace(container_ok, "2024-05-01", "8179-05-01"),
+                 "container credentials: Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)"},
         bad_case{"date_epoch_number", false, replace(container_ok, R"("2024-05-01T12:00:00Z")", "1714564800"),
                  "container credentials: Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)"},
         bad_case{"imds_code_not_success", true,
