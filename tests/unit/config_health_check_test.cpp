@@ -226,31 +226,11 @@ colour = "red")");
   EXPECT_TRUE(has_error(result, 13, 1, "unknown key \"colour\""));
 }
 
-}  // namespace
-}  // namespace staticgate::config
-
-namespace staticgate::config {
-namespace {
-
-TEST(config_health_check_on_unhealthy, keep_by_default_close_on_request) {
-  using testing::load;
-  const std::string head = R"([[listener]]
-name = "web"
-bind = "127.0.0.1:1"
-target_group = "g"
-[[target_group]]
-name = "g"
-targets = ["10.0.0.1:1"]
-[target_group.health_check]
-)";
-  auto keep = load(head);
-  ASSERT_TRUE(keep.ok()) << testing::all_errors(keep);
-  EXPECT_EQ(keep.value->target_groups[0].health->on_unhealthy, unhealthy_action::keep);
-  auto close = load(head + "on_unhealthy = \"close\"\n");
-  ASSERT_TRUE(close.ok()) << testing::all_errors(close);
-  EXPECT_EQ(close.value->target_groups[0].health->on_unhealthy, unhealthy_action::close);
-  EXPECT_TRUE(testing::has_only_error(load(head + "on_unhealthy = \"kill\"\n"), 9, 16,
-                                      "health_check.on_unhealthy: expected one of keep, close; got \"kill\""));
+TEST(config_health_check, on_unhealthy_keeps_by_default_and_closes_on_request) {
+  EXPECT_EQ(checked(health("")).on_unhealthy, unhealthy_action::keep);
+  EXPECT_EQ(checked(health("on_unhealthy = \"close\"")).on_unhealthy, unhealthy_action::close);
+  EXPECT_TRUE(has_only_error(health("on_unhealthy = \"kill\""), 9, 16,
+                             "health_check.on_unhealthy: expected one of keep, close; got \"kill\""));
 }
 
 }  // namespace
