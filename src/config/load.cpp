@@ -21,7 +21,7 @@ namespace detail {
 
 namespace {
 
-constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group", "egress"};
+constexpr std::string_view root_keys[] = {"global", "admin", "listener", "target_group", "egress", "aws"};
 constexpr std::string_view admin_keys[] = {"listen"};
 constexpr std::string_view global_keys[] = {"workers", "log_level", "forwarding", "connection_log",
                                             "shutdown_grace", "state_dir"};
@@ -32,7 +32,7 @@ constexpr std::string_view group_keys[] = {"name",            "algorithm",      
                                            "connect_timeout", "connect_retries", "targets",
                                            "proxy_protocol",  "health_check",    "deregistration_delay",
                                            "discovery"};
-constexpr std::string_view discovery_keys[] = {"dns"};
+constexpr std::string_view discovery_keys[] = {"dns", "aws"};
 constexpr std::string_view dns_discovery_keys[] = {
     "names",        "port",          "families",    "name_servers",
     "authoritative", "authoritative_port", "interval", "jitter",
@@ -91,6 +91,7 @@ load_result loader::run(const toml::table& root) {
   reject_unknown_keys(root, "at top level", root_keys);
   if (const auto* global = root.get("global")) read_global(*global);
   if (const auto* admin = root.get("admin")) read_admin(*admin);
+  if (const auto* aws = root.get("aws")) read_aws(*aws);
 
   const auto* listeners = root.get("listener");
   if (listeners) {
@@ -107,14 +108,20 @@ load_result loader::run(const toml::table& root) {
     const auto* array = node ? node->as_array() : nullptr;
     return !node || (array && array->empty());
   };
-  if (is_empty(listeners) && is_empty(egress)) {
-    error(listeners ? where(*listeners) : egress ? where(*egress) : position{1, 1},
-          "at least one [[listener]] is required");
-  }
 
   if (const auto* groups = root.get("target_group")) {
     for_each_table(*groups, "target_group",
                    [this](const toml::table& t, std::size_t i) { read_group(t, i); });
+  }
+  // Nor is one that only works AWS: an NLB target group kept in sync, Elastic IPs kept on
+  // interfaces.
+  const bool works_aws = !config_.aws.elastic_ips.empty() ||
+                         std::any_of(config_.target_groups.begin(), config_.target_groups.end(),
+                                     [](const target_group& g) { return g.aws.has_value(); });
+  if (is_empty(listeners) && is_empty(egress) && !works_aws) {
+    error(listeners ? where(*listeners) : egress ? where(*egress) : position{1, 1},
+          "at least one [[listener]] is required (or an [[egress]], a [target_group.discovery.aws] or an "
+          "[[aws.elastic_ip]])");
   }
   check_group_references();
 
@@ -531,6 +538,7 @@ void loader::read_discovery(const toml::node& node, const std::string& ctx, targ
   dns_discovery result;
   read_dns_discovery(*dns_table, what + ".dns", result);
   out.discovery = std::move(result);
+  if (const auto* aws = table->get("aws")) read_aws_target_group(*aws, what + ".aws", out);
 }
 
 void loader::read_dns_discovery(const toml::table& table, const std::string& base, dns_discovery& out) {

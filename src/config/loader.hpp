@@ -106,6 +106,12 @@ class loader {
   void read_http_probe(const toml::table& table, const std::string& hc, health_check& out);
   void check_group_references();
 
+  // AWS mode (load_aws.cpp).
+  void read_aws(const toml::node& node);
+  void read_aws_target_group(const toml::node& node, const std::string& what, target_group& out);
+  std::vector<std::string> read_id_list(const toml::node& node, const std::string& what, std::string_view prefix,
+                                        bool required_non_empty);
+
   // Egress (load_egress.cpp).
   struct user_sources {
     std::map<std::string, std::string> file_hashes;  // credentials_file's users and hashes
@@ -133,6 +139,9 @@ class loader {
   std::size_t bind_owners_ = 0;
   std::vector<group_reference> references_;
 };
+
+// "" when `ns` may be a CloudWatch namespace, else why not (load_aws.cpp).
+std::string cloudwatch_namespace_problem(std::string_view ns);
 
 // Calls read(table, index) for each [[key]] table.
 template <typename F>

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/aws_model.hpp"
 #include "config/egress_model.hpp"
 #include "net/endpoint.hpp"
 
@@ -100,6 +101,7 @@ struct target_group {
   // at once; its established ones may go on this long, then are closed. NLB's default.
   duration deregistration_delay{std::chrono::seconds(300)};
   std::optional<dns_discovery> discovery;  // targets may then be empty
+  std::optional<aws_target_group> aws;     // [target_group.discovery.aws]; needs discovery
 };
 
 struct listener {
@@ -139,6 +141,7 @@ struct config {
   std::vector<listener> listeners;
   std::vector<target_group> target_groups;
   std::vector<egress_server> egress;
+  aws_settings aws;
 
   const target_group* find_group(const std::string& name) const {
     for (const auto& g : target_groups)

@@ -122,7 +122,7 @@ TEST(config_discovery, bad_values_are_reported_where_they_are) {
 
 TEST(config_discovery, discovery_must_hold_a_dns_table) {
   auto r = load(std::string(group_head) + "discovery = { consul = {} }\n");
-  EXPECT_TRUE(has_error(r, 7, 15, "unknown key \"consul\" in [target_group.discovery] (expected one of: dns)"));
+  EXPECT_TRUE(has_error(r, 7, 15, "unknown key \"consul\" in [target_group.discovery] (expected one of: dns, aws)"));
 }
 
 TEST(config_discovery, state_dir_must_be_absolute) {

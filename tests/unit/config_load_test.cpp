@@ -184,7 +184,7 @@ port = 9100
   ASSERT_EQ(result.errors.size(), 2u) << testing::all_errors(result);
   EXPECT_TRUE(has_error(result, 1, 1,
                         "unknown key \"listeners\" at top level (expected one of: global, admin, "
-                        "listener, target_group, egress)"));
+                        "listener, target_group, egress, aws)"));
   EXPECT_TRUE(has_error(result, 9, 2, "unknown key \"metrics\" at top level"));
 }
 
