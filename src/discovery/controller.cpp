@@ -6,6 +6,7 @@
 #include <chrono>
 #include <random>
 
+#include "discovery/external_group_sync.hpp"
 #include "discovery/state_codec.hpp"
 
 namespace staticgate::discovery {
@@ -82,7 +83,8 @@ std::string state_key(const std::string& group, const std::string& name) { retur
 
 bool run_report::any_failure() const {
   return std::any_of(names.begin(), names.end(), [](const name_run& n) {
-    return n.decision.changed_nothing_because_of_failure || !n.lookup.outcome.complete || !n.state_error.empty();
+    return n.decision.changed_nothing_because_of_failure || !n.lookup.outcome.complete || !n.state_error.empty() ||
+           !n.target_error.empty();
   });
 }
 
@@ -96,6 +98,8 @@ controller::controller(net::event_loop& loop, state_store& store, resolver_facto
       options_(opts) {}
 
 controller::~controller() {
+  worker_.reset();  // waits for a running AWS job; its posted result finds alive_ gone
+  alive_.reset();
   classes_.clear();
   runs_.clear();
   finders_.clear();
@@ -124,6 +128,16 @@ void controller::configure(const config::config& cfg) {
     }
   }
   pairs_ = std::move(pairs);
+  externals_.clear();
+  for (const auto& g : groups_) {
+    if (!g.aws || !make_external_) continue;
+    if (auto target = make_external_(g)) {
+      externals_[g.name] = std::move(target);
+      for (auto& [key, pair] : pairs_)
+        if (pair->group == g.name) pair->status.external_target = g.aws->target_group_arn;
+    }
+  }
+  if (!externals_.empty() && !worker_) worker_ = std::make_unique<blocking_worker>();
   if (running_) {
     stop();
     start();
@@ -320,9 +334,29 @@ void controller::run_groups(const std::vector<std::string>& groups, std::functio
 void controller::finish(run_in_progress& run) {
   const auto now = unix_ms_now();
   run_report report;
+  struct external_job {
+    config::target_group group;
+    std::shared_ptr<external_target_group> target;
+    std::vector<external_name_input> names;
+  };
+  std::vector<external_job> jobs;
   for (const auto& g : groups_) {
     if (std::find(run.groups.begin(), run.groups.end(), g.name) == run.groups.end()) continue;
     const auto& d = *g.discovery;
+    if (auto ext = externals_.find(g.name); ext != externals_.end()) {
+      // An AWS target group: decided and applied on the worker thread (external_group_sync.hpp).
+      external_job job{.group = g, .target = ext->second, .names = {}};
+      for (const auto& name : d.names) {
+        auto it = pairs_.find(state_key(g.name, name));
+        if (it == pairs_.end()) continue;
+        auto& pair = *it->second;
+        if (!pair.load_error.empty() && !store_.versioned()) load_state(pair);  // fixed or removed since?
+        job.names.push_back({.name = name, .lookup = run.lookups[lookup_key(name, d)], .cached = pair.state,
+                             .load_error = pair.load_error});
+      }
+      jobs.push_back(std::move(job));
+      continue;
+    }
     // What the group holds now: every name's active addresses and the static targets at the
     // discovery port. Known exactly, since we are the data plane.
     registered_view registered{.known = true, .addresses = {}};
@@ -360,40 +394,96 @@ void controller::finish(run_in_progress& run) {
           spdlog::error("discovery {}", result.state_error);
         }
       }
-      // Figures for /metrics and the API.
-      auto& s = pair.status;
-      ++s.runs;
-      if (result.decision.changed_nothing_because_of_failure) ++s.failed_runs;
-      s.last_lookups = result.lookup.lookups;
-      s.last_run_seconds = static_cast<double>(result.lookup.elapsed.count()) / 1000.0;
-      for (const auto& [kind, count] : result.lookup.failures) s.lookup_failures[kind] += count;
-      s.registrations += result.decision.to_register.size();
-      s.deregistrations += result.decision.to_deregister.size();
-      if (result.decision.breaker_tripped) ++s.breaker_trips;
-      s.addresses = pair.state.active.size();
-      s.pending = pair.state.pending.size();
-      s.last_success_unix_ms = pair.state.last_success_unix_ms;
-      s.state_error = result.state_error;
-
-      // The one-line summary of the run, then what needs an operator's eye.
-      std::string failures;
-      for (const auto& [kind, count] : result.lookup.failures)
-        failures += (failures.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
-      spdlog::info("discovery {}/{}: {} seen, {} active, {} pending, +{} -{}, {} lookups in {} ms{}{}", g.name, name,
-                   result.lookup.outcome.addresses.size(), s.addresses, s.pending,
-                   result.decision.to_register.size(), result.decision.to_deregister.size(), result.lookup.lookups,
-                   result.lookup.elapsed.count(), failures.empty() ? "" : ", failures: " + failures,
-                   options_.dry_run ? " (dry run)" : "");
-      if (!result.decision.to_register.empty())
-        spdlog::info("discovery {}/{}: registering {}", g.name, name, join(result.decision.to_register));
-      if (!result.decision.to_deregister.empty())
-        spdlog::info("discovery {}/{}: deregistering {}", g.name, name, join(result.decision.to_deregister));
-      for (const auto& w : result.decision.warnings) spdlog::warn("discovery {}/{}: {}", g.name, name, w);
+      record(pair, result);
       report.names.push_back(std::move(result));
     }
   }
+  if (jobs.empty()) return complete(run, std::move(report));
+
+  auto self = std::find_if(runs_.begin(), runs_.end(), [&run](const auto& r) { return r.get() == &run; });
+  std::weak_ptr<run_in_progress> weak_run = *self;
+  std::weak_ptr<bool> alive = alive_;
+  worker_->submit([this, alive, weak_run, jobs = std::move(jobs), report = std::move(report), now,
+                   dry_run = options_.dry_run, &store = store_]() mutable {
+    std::vector<external_group_output> outputs;
+    for (auto& job : jobs) outputs.push_back(sync_external_group(*job.target, store, job.group, job.names, dry_run, now));
+    loop_.post([this, alive, weak_run, jobs = std::move(jobs), outputs = std::move(outputs),
+                report = std::move(report)]() mutable {
+      if (!alive.lock()) return;
+      auto finished = weak_run.lock();
+      if (!finished) return;
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        for (std::size_t i = 0; i < jobs[j].names.size(); ++i) {
+          auto& in = jobs[j].names[i];
+          auto& out = outputs[j].names[i];
+          name_run result;
+          result.target_group = jobs[j].group.name;
+          result.name = in.name;
+          result.lookup = std::move(in.lookup);
+          result.decision = std::move(out.decision);
+          result.state_error = out.state_error;
+          result.target_error = out.target_error;
+          if (auto it = pairs_.find(state_key(result.target_group, result.name)); it != pairs_.end()) {
+            auto& pair = *it->second;
+            pair.state = out.next;
+            pair.load_error = out.load_error;
+            pair.loaded = out.load_error.empty();
+            record(pair, result);
+          }
+          report.names.push_back(std::move(result));
+        }
+      }
+      complete(*finished, std::move(report));
+    });
+  });
+}
+
+void controller::record(pair_state& pair, name_run& result) {
+  const auto& g = pair.group;
+  const auto& name = pair.name;
+  // Figures for /metrics and the API.
+  auto& s = pair.status;
+  ++s.runs;
+  if (result.decision.changed_nothing_because_of_failure) ++s.failed_runs;
+  s.last_lookups = result.lookup.lookups;
+  s.last_run_seconds = static_cast<double>(result.lookup.elapsed.count()) / 1000.0;
+  for (const auto& [kind, count] : result.lookup.failures) s.lookup_failures[kind] += count;
+  s.registrations += result.decision.to_register.size();
+  s.deregistrations += result.decision.to_deregister.size();
+  if (result.decision.breaker_tripped) ++s.breaker_trips;
+  s.addresses = pair.state.active.size();
+  s.pending = pair.state.pending.size();
+  s.last_success_unix_ms = pair.state.last_success_unix_ms;
+  s.state_error = result.state_error;
+  s.target_error = result.target_error;
+  if (!result.target_error.empty()) ++s.target_failures;
+
+  // The one-line summary of the run, then what needs an operator's eye.
+  std::string failures;
+  for (const auto& [kind, count] : result.lookup.failures)
+    failures += (failures.empty() ? "" : ", ") + std::to_string(count) + " " + kind;
+  spdlog::info("discovery {}/{}: {} seen, {} active, {} pending, +{} -{}, {} lookups in {} ms{}{}{}", g, name,
+               result.lookup.outcome.addresses.size(), s.addresses, s.pending, result.decision.to_register.size(),
+               result.decision.to_deregister.size(), result.lookup.lookups, result.lookup.elapsed.count(),
+               failures.empty() ? "" : ", failures: " + failures,
+               s.external_target.empty() ? "" : " (target group " + s.external_target + ")",
+               options_.dry_run ? " (dry run)" : "");
+  if (!result.decision.to_register.empty())
+    spdlog::info("discovery {}/{}: registering {}", g, name, join(result.decision.to_register));
+  if (!result.decision.to_deregister.empty())
+    spdlog::info("discovery {}/{}: deregistering {}", g, name, join(result.decision.to_deregister));
+  for (const auto& w : result.decision.warnings) spdlog::warn("discovery {}/{}: {}", g, name, w);
+  if (!result.target_error.empty()) spdlog::error("discovery {}/{}: {}", g, name, result.target_error);
+}
+
+void controller::complete(run_in_progress& run, run_report report) {
   if (!options_.dry_run && apply_) apply_(discovered());
   publish_status();
+  if (observer_ && worker_) {
+    worker_->submit([observer = observer_, report] { observer(report); });
+  } else if (observer_) {
+    observer_(report);
+  }
   auto done = std::move(run.done);
   // Drop the finished run (the report is a copy).
   runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&run](const auto& r) { return r.get() == &run; }),

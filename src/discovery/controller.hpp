@@ -20,7 +20,9 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "discovery/blocking_worker.hpp"
 #include "discovery/discovered_targets.hpp"
+#include "discovery/external_target_group.hpp"
 #include "discovery/name_lookup.hpp"
 #include "discovery/state_store.hpp"
 #include "discovery/sync_decision.hpp"
@@ -39,12 +41,19 @@ struct name_run {
   lookup_report lookup;
   sync_result decision;
   std::string state_error;  // loading or saving the state failed
+  std::string target_error;  // reading or changing the external target group failed
 };
 
 struct run_report {
   std::vector<name_run> names;
-  bool any_failure() const;  // a lookup failed, or state could not be read or written
+  // A lookup failed, state could not be read or written, or the external target group could
+  // not be read or changed.
+  bool any_failure() const;
 };
+
+// The external target group a discovery group also feeds (its [target_group.discovery.aws]),
+// or nullptr. Called at configure().
+using external_target_factory = std::function<std::shared_ptr<external_target_group>(const config::target_group&)>;
 
 // Makes the resolver for a set of servers ("ip:port"; empty: the system's). Tests pass fakes.
 using resolver_factory = std::function<std::unique_ptr<dns::resolver>(const config::dns_discovery&)>;
@@ -60,6 +69,12 @@ class controller {
 
   controller(net::event_loop& loop, state_store& store, resolver_factory resolvers, apply_fn apply,
              status_fn status, options opts);
+
+  // Groups with an external target group run their AWS calls on a worker thread of the
+  // controller's. Set before configure().
+  void set_external_targets(external_target_factory factory) { make_external_ = std::move(factory); }
+  // Called on that worker thread after every run (CloudWatch figures); may block.
+  void set_run_observer(std::function<void(const run_report&)> observer) { observer_ = std::move(observer); }
   ~controller();
   controller(const controller&) = delete;
   controller& operator=(const controller&) = delete;
@@ -84,6 +99,9 @@ class controller {
 
   void run_groups(const std::vector<std::string>& groups, std::function<void(const run_report&)> done);
   void finish(run_in_progress& run);
+  void complete(run_in_progress& run, run_report report);
+  // The figures and log lines of one (group, name) run.
+  void record(pair_state& pair, name_run& result);
   void load_state(pair_state& pair);
   void publish_status();
   dns::resolver& resolver_for(const config::dns_discovery& settings);
@@ -111,6 +129,12 @@ class controller {
   std::vector<std::shared_ptr<schedule_class>> classes_;
   std::vector<std::shared_ptr<run_in_progress>> runs_;
   bool running_ = false;
+  external_target_factory make_external_;
+  std::map<std::string, std::shared_ptr<external_target_group>> externals_;  // by group
+  std::function<void(const run_report&)> observer_;
+  // Posted results check this first: the controller may be gone by the time they run.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<blocking_worker> worker_;  // made when first needed; destroyed first
 };
 
 // The state_store key of a (group, name): "group/name".

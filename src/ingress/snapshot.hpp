@@ -65,6 +65,9 @@ struct discovery_name_snapshot {
   std::uint64_t breaker_trips = 0;
   std::int64_t last_success_unix_ms = 0;  // 0: never
   std::string state_error;  // the state file could not be read or written ("" when fine)
+  std::string external_target;  // the AWS target group ARN the group also feeds ("" = none)
+  std::string target_error;     // reading or changing that target group failed in the last run
+  std::uint64_t target_failures = 0;  // runs with such a failure
 };
 
 // Egress (forward proxy) traffic, per user or per source address of one server.
