@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -58,6 +59,13 @@ def run(fake: FakeAws, *args: str, env: dict | None = None, ok: bool = True) -> 
     return result
 
 
+def run_together(fake: FakeAws, *invocations: tuple) -> list[subprocess.CompletedProcess]:
+    """Independent invocations at once (each is (args, env or None)); none may need to succeed."""
+    with ThreadPoolExecutor(max_workers=len(invocations)) as pool:
+        futures = [pool.submit(run, fake, *args, env=env, ok=False) for args, env in invocations]
+        return [f.result() for f in futures]
+
+
 def out(result: subprocess.CompletedProcess):
     return json.loads(result.stdout) if result.stdout.strip() else {}
 
@@ -91,12 +99,12 @@ def test_elbv2_target_lifecycle(aws):
 
     # AWS's own rules, which the CLI cannot know: a public address without AvailabilityZone=all,
     # deregistering what is not registered, an enum value outside the model.
-    public = run(aws, "elbv2", "register-targets", "--target-group-arn", arn, "--targets", "Id=198.51.100.1", ok=False)
+    public, absent, bad_enum = run_together(
+        aws, (("elbv2", "register-targets", "--target-group-arn", arn, "--targets", "Id=198.51.100.1"), None),
+        (("elbv2", "deregister-targets", "--target-group-arn", arn, "--targets", "Id=10.0.9.9"), None),
+        (("elbv2", "create-target-group", "--name", "x", "--protocol", "SCTP", "--port", "1", "--vpc-id", "vpc-0abc"), None))
     assert public.returncode != 0 and "(InvalidTarget)" in public.stderr
-    absent = run(aws, "elbv2", "deregister-targets", "--target-group-arn", arn, "--targets", "Id=10.0.9.9", ok=False)
     assert absent.returncode != 0 and "(InvalidTarget)" in absent.stderr and "not registered" in absent.stderr
-    bad_enum = run(aws, "elbv2", "create-target-group", "--name", "x", "--protocol", "SCTP", "--port", "1",
-                   "--vpc-id", "vpc-0abc", ok=False)
     assert bad_enum.returncode != 0 and "(ValidationError)" in bad_enum.stderr
 
 
@@ -153,17 +161,17 @@ def test_ec2_elastic_ip_association(aws):
 
 
 def test_cloudwatch_put_metric_data(aws):
-    run(aws, "cloudwatch", "put-metric-data", "--namespace", "staticgate", "--metric-data",
-        json.dumps([{"MetricName": "LoadBalancerIPCount", "Value": 8, "Unit": "Count",
-                     "Dimensions": [{"Name": "LoadBalancerName", "Value": "alb.example"}]}]))
+    sent, reserved = run_together(
+        aws, (("cloudwatch", "put-metric-data", "--namespace", "staticgate", "--metric-data",
+               json.dumps([{"MetricName": "LoadBalancerIPCount", "Value": 8, "Unit": "Count",
+                            "Dimensions": [{"Name": "LoadBalancerName", "Value": "alb.example"}]}])), None),
+        (("cloudwatch", "put-metric-data", "--namespace", "AWS/ApplicationELB",
+          "--metric-name", "LoadBalancerIPCount", "--value", "8"), None))
+    assert sent.returncode == 0, sent.stderr
+    assert reserved.returncode != 0 and "(InvalidParameterValue)" in reserved.stderr
     [datum] = aws.cloudwatch.state()["metric_data"]
     assert (datum["namespace"], datum["name"], datum["value"], datum["unit"]) == ("staticgate", "LoadBalancerIPCount", 8.0, "Count")
     assert datum["dimensions"] == {"LoadBalancerName": "alb.example"}
-
-    reserved = run(aws, "cloudwatch", "put-metric-data", "--namespace", "AWS/ApplicationELB",
-                   "--metric-name", "LoadBalancerIPCount", "--value", "8", ok=False)
-    assert reserved.returncode != 0 and "(InvalidParameterValue)" in reserved.stderr
-    assert len(aws.cloudwatch.state()["metric_data"]) == 1
 
 
 def test_sts_identity_and_temporary_keys(aws):
@@ -175,35 +183,36 @@ def test_sts_identity_and_temporary_keys(aws):
     assert creds["AccessKeyId"].startswith("ASIA")
     env = cli_env(aws, AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
                   AWS_SESSION_TOKEN=creds["SessionToken"])
-    assumed = out(run(aws, "sts", "get-caller-identity", env=env))
-    assert assumed["Arn"] == "arn:aws:sts::123456789012:assumed-role/sync/cli"
-
     # The same key without its session token is not a valid key.
-    tokenless = run(aws, "sts", "get-caller-identity", ok=False,
-                    env=cli_env(aws, AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"]))
-    assert "(InvalidClientTokenId)" in tokenless.stderr
+    assumed, tokenless = run_together(
+        aws, (("sts", "get-caller-identity"), env),
+        (("sts", "get-caller-identity"),
+         cli_env(aws, AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"])))
+    assert out(assumed)["Arn"] == "arn:aws:sts::123456789012:assumed-role/sync/cli"
+    assert tokenless.returncode != 0 and "(InvalidClientTokenId)" in tokenless.stderr
 
 
 def test_signature_and_key_failures_reach_the_cli(aws):
-    wrong_secret = run(aws, "elbv2", "describe-target-groups", ok=False,
-                       env=cli_env(aws, AWS_SECRET_ACCESS_KEY="not-the-secret"))
-    assert wrong_secret.returncode != 0 and "(SignatureDoesNotMatch)" in wrong_secret.stderr
-    unknown_key = run(aws, "ec2", "describe-addresses", ok=False, env=cli_env(aws, AWS_ACCESS_KEY_ID="AKIDUNKNOWN000000000"))
-    assert unknown_key.returncode != 0 and "(AuthFailure)" in unknown_key.stderr
-
     expired = aws.store.issue(0.0, "arn:aws:iam::123456789012:role/old", "gone")
-    stale = run(aws, "cloudwatch", "list-metrics", ok=False,
-                env=cli_env(aws, AWS_ACCESS_KEY_ID=expired.access_key_id, AWS_SECRET_ACCESS_KEY=expired.secret_access_key,
-                            AWS_SESSION_TOKEN=expired.session_token))
+    wrong_secret, unknown_key, stale = run_together(
+        aws, (("elbv2", "describe-target-groups"), cli_env(aws, AWS_SECRET_ACCESS_KEY="not-the-secret")),
+        (("ec2", "describe-addresses"), cli_env(aws, AWS_ACCESS_KEY_ID="AKIDUNKNOWN000000000")),
+        (("cloudwatch", "list-metrics"), cli_env(aws, AWS_ACCESS_KEY_ID=expired.access_key_id,
+                                                 AWS_SECRET_ACCESS_KEY=expired.secret_access_key,
+                                                 AWS_SESSION_TOKEN=expired.session_token)))
+    assert wrong_secret.returncode != 0 and "(SignatureDoesNotMatch)" in wrong_secret.stderr
+    assert unknown_key.returncode != 0 and "(AuthFailure)" in unknown_key.stderr
     assert stale.returncode != 0 and "(ExpiredToken)" in stale.stderr
-    assert [c["error"] for c in aws.calls()] == ["SignatureDoesNotMatch", "AuthFailure", "ExpiredToken"]
+    assert sorted((c["action"], c["error"]) for c in aws.calls()) == [
+        ("DescribeAddresses", "AuthFailure"), ("DescribeTargetGroups", "SignatureDoesNotMatch"),
+        ("ListMetrics", "ExpiredToken")]
 
 
 def test_throttling_is_retried_by_the_cli(aws):
     aws.faults.add({"action": "DescribeTargetGroups", "kind": "throttle", "count": 2})
     aws.faults.add({"action": "DescribeAddresses", "kind": "throttle", "count": 1})
-    run(aws, "elbv2", "describe-target-groups")
-    run(aws, "ec2", "describe-addresses")
+    elbv2, ec2 = run_together(aws, (("elbv2", "describe-target-groups"), None), (("ec2", "describe-addresses"), None))
+    assert (elbv2.returncode, ec2.returncode) == (0, 0), elbv2.stderr + ec2.stderr
     assert [(c["status"], c["error"]) for c in aws.calls(action="DescribeTargetGroups")] == \
         [(400, "Throttling"), (400, "Throttling"), (200, None)]
     assert [(c["status"], c["error"]) for c in aws.calls(action="DescribeAddresses")] == \
@@ -215,11 +224,13 @@ def test_container_and_instance_metadata_credentials(aws):
     container = cli_env(aws, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
                         AWS_CONTAINER_CREDENTIALS_FULL_URI=aws.url + aws.settings.container_path,
                         AWS_CONTAINER_AUTHORIZATION_TOKEN="container-secret")
-    assert out(run(aws, "sts", "get-caller-identity", env=container))["Arn"].endswith(":assumed-role/staticgate-test-role/fake-task")
-
     imds = cli_env(aws, AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None, AWS_EC2_METADATA_DISABLED=None,
                    AWS_EC2_METADATA_SERVICE_ENDPOINT=aws.url + "/")
-    assert out(run(aws, "sts", "get-caller-identity", env=imds))["Arn"].endswith(
-        ":assumed-role/staticgate-test-role/i-0fake00000000001")
+    from_container, from_imds = run_together(aws, (("sts", "get-caller-identity"), container),
+                                             (("sts", "get-caller-identity"), imds))
+    assert from_container.returncode == 0, from_container.stderr
+    assert from_imds.returncode == 0, from_imds.stderr
+    assert out(from_container)["Arn"].endswith(":assumed-role/staticgate-test-role/fake-task")
+    assert out(from_imds)["Arn"].endswith(":assumed-role/staticgate-test-role/i-0fake00000000001")
     issued = [k for k in aws.store.all() if k.session_token]
     assert len(issued) == 2
