@@ -7,6 +7,7 @@ botocore's own credential fetchers."""
 from __future__ import annotations
 
 import datetime
+import gzip
 import json
 import time
 import urllib.error
@@ -111,9 +112,10 @@ def error_code(call) -> str:
     return info.value.response["Error"]["Code"]
 
 
-def signed_post(fake: FakeAws, body: str, service: str, secret: str | None = None, tamper: str | None = None):
-    request = AWSRequest(method="POST", url=fake.url + "/", data=body.encode(),
-                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+def signed_post(fake: FakeAws, body: str | bytes, service: str, secret: str | None = None, tamper: str | None = None,
+                headers: dict | None = None):
+    request = AWSRequest(method="POST", url=fake.url + "/", data=body.encode() if isinstance(body, str) else body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **(headers or {})})
     SigV4Auth(Credentials(fake.access_key_id, secret or fake.secret_access_key), service, "us-east-1").add_auth(request)
     prepared = request.prepare()
     data = tamper.encode() if tamper is not None else prepared.body
@@ -148,6 +150,14 @@ def test_signature_checks(aws):
     assert status == 403 and "SignatureDoesNotMatch" in text
 
 
+def test_gzip_put_metric_data(aws):
+    body = gzip.compress(b"Action=PutMetricData&Version=2010-08-01&Namespace=staticgate"
+                         b"&MetricData.member.1.MetricName=SyncRuns&MetricData.member.1.Value=1")
+    status, text = signed_post(aws, body, "monitoring", headers={"Content-Encoding": "gzip"})
+    assert status == 200, text
+    assert [d["name"] for d in aws.cloudwatch.state()["metric_data"]] == ["SyncRuns"]
+
+
 def test_web_identity_then_expiry(aws):
     sts = client(aws, "sts", config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
     role = "arn:aws:iam::123456789012:role/eks-sync"
@@ -170,15 +180,35 @@ def test_faults(aws):
     aws.faults.add({"kind": "503", "service": "elbv2"})
     aws.faults.add({"kind": "reset", "action": "DescribeTargetGroups"})
     aws.faults.add({"kind": "delay", "action": "DescribeTargetGroups", "seconds": 2.0})
+    aws.faults.add({"kind": "expire", "action": "DescribeTargetGroups"})
     assert error_code(elbv2.describe_target_groups) == "InternalFailure"
     assert error_code(elbv2.describe_target_groups) == "ServiceUnavailable"
     with pytest.raises(ConnectionClosedError):
         elbv2.describe_target_groups()
     with pytest.raises(ReadTimeoutError):
         elbv2.describe_target_groups()
-    assert elbv2.describe_target_groups()["TargetGroups"] == []
+    assert error_code(elbv2.describe_target_groups) == "ExpiredToken"
+    answer = elbv2.describe_target_groups()
+    assert answer["TargetGroups"] == []
+    assert answer["ResponseMetadata"]["RequestId"] == answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     assert aws.faults.pending() == []
-    assert [c.get("fault") for c in aws.calls()] == ["500", "503", "reset", "delay", None]
+    assert [c.get("fault") for c in aws.calls()] == ["500", "503", "reset", "delay", "expire", None]
+
+
+def test_cloudwatch_reads_back_what_was_put(aws):
+    cloudwatch = client(aws, "cloudwatch")
+    now = datetime.datetime.now(UTC)
+    dims = [{"Name": "LoadBalancerName", "Value": "alb"}]
+    for value in (3.0, 5.0):
+        cloudwatch.put_metric_data(Namespace="staticgate", MetricData=[
+            {"MetricName": "LoadBalancerIPCount", "Value": value, "Dimensions": dims, "Timestamp": now}])
+    [metric] = cloudwatch.list_metrics(Namespace="staticgate")["Metrics"]
+    assert metric == {"Namespace": "staticgate", "MetricName": "LoadBalancerIPCount", "Dimensions": dims}
+    [point] = cloudwatch.get_metric_statistics(
+        Namespace="staticgate", MetricName="LoadBalancerIPCount", Dimensions=dims, Period=60,
+        StartTime=now - datetime.timedelta(minutes=1), EndTime=now + datetime.timedelta(minutes=1),
+        Statistics=["Sum", "Maximum", "SampleCount"])["Datapoints"]
+    assert (point["Sum"], point["Maximum"], point["SampleCount"]) == (8.0, 5.0, 2.0)
 
 
 def test_ec2_answers_parse_with_botocore(aws):

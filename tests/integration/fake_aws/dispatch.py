@@ -29,6 +29,7 @@ UNSIGNED_ACTIONS = {("sts", "AssumeRoleWithWebIdentity"), ("sts", "AssumeRoleWit
 class Answer:
     status: int
     body: bytes
+    request_id: str = ""
     content_type: str = "text/xml"
     reset: bool = False       # close the connection with an RST instead of answering
     delay: float = 0.0        # wait this long before answering
@@ -93,7 +94,7 @@ class Dispatcher:
             answer = self._serve(service_key, action, params, received, request_id, record)
         except AwsError as e:
             record.update(status=e.status, error=e.code)
-            answer = Answer(e.status, errors.render(service_key, e, request_id))
+            answer = Answer(e.status, errors.render(service_key, e, request_id), request_id)
         with self._lock:
             self.calls.append(record)
         return answer
@@ -141,7 +142,7 @@ class Dispatcher:
                 raise errors.auth_failure(service_key, "ExpiredToken", "The security token included in the request is expired")
             if fault.kind == "reset":
                 record.update(status=0, error="reset")
-                return Answer(0, b"", reset=True)
+                return Answer(0, b"", request_id, reset=True)
             delay = fault.seconds
 
         decoded = query_decode.decode(service_key, op.input_shape, params)
@@ -164,7 +165,7 @@ class Dispatcher:
             report = ParamValidator().validate(result, op.output_shape)
             if report.has_errors():  # the fake's own bug: say so instead of sending a wrong shape
                 raise AwsError("InternalFailure", f"fake_aws answer does not fit the model: {report.generate_report()}", 500)
-        return Answer(200, xml_encode.render(service_key, op, result, request_id), delay=delay)
+        return Answer(200, xml_encode.render(service_key, op, result, request_id), request_id, delay=delay)
 
     def recorded(self) -> list[dict]:
         with self._lock:

@@ -51,7 +51,7 @@ def _hex_id(prefix: str) -> str:
 
 class Ec2:
     def __init__(self):
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by set_lambda_network
         self.interfaces: dict[str, Interface] = {}
         self.addresses: dict[str, Address] = {}
         self._next_public = itertools.count(10)
@@ -180,17 +180,17 @@ class Ec2:
         marker = f"AWS Lambda VPC ENI-{function}-"
         with self._lock:
             mine = [i for i in self.interfaces.values() if i.interface_type == "lambda" and i.description.startswith(marker)]
-        kept, deleted = [], []
-        for eni in mine:
-            if eni.subnet_id in subnet_ids and sorted(eni.group_ids) == sorted(group_ids):
-                kept.append(eni.id)
-            else:
-                self.delete_interface(eni.id)
-                deleted.append(eni.id)
-        covered = {self.interfaces[i].subnet_id for i in kept}
-        created = [self.create_lambda_interface(function, s, group_ids)["NetworkInterfaceId"]
-                   for s in subnet_ids if s not in covered]
-        return {"kept": kept, "deleted": deleted, "created": created}
+            kept, deleted = [], []
+            for eni in mine:
+                if eni.subnet_id in subnet_ids and sorted(eni.group_ids) == sorted(group_ids):
+                    kept.append(eni.id)
+                else:
+                    self.delete_interface(eni.id)
+                    deleted.append(eni.id)
+            covered = {self.interfaces[i].subnet_id for i in kept}
+            created = [self.create_lambda_interface(function, s, group_ids)["NetworkInterfaceId"]
+                       for s in subnet_ids if s not in covered]
+            return {"kept": kept, "deleted": deleted, "created": created}
 
     def delete_interface(self, eni_id: str) -> None:
         with self._lock:

@@ -87,6 +87,12 @@ class FakeAws:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+    def env(self) -> dict[str, str]:
+        """Environment for a client process signing with the default key (add the endpoint
+        override your client takes, e.g. --endpoint-url or staticgate's endpoint_url)."""
+        return {"AWS_ACCESS_KEY_ID": self.access_key_id, "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+                "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}
+
     # ---- inspection and control (also reachable over HTTP, see control.py)
 
     def state(self) -> dict:
@@ -164,13 +170,14 @@ def _handler_for(fake: FakeAws):
                 return
             if answer.delay:
                 fake._stopping.wait(answer.delay)
-            self._reply(answer.status, answer.content_type, answer.body)
+            self._reply(answer.status, answer.content_type, answer.body, answer.request_id)
 
-        def _reply(self, status: int, content_type: str, body: bytes) -> None:
+        def _reply(self, status: int, content_type: str, body: bytes, request_id: str = "") -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
-            self.send_header("x-amzn-RequestId", "fake")
+            if request_id:
+                self.send_header("x-amzn-RequestId", request_id)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
