@@ -3,7 +3,7 @@ fake with curl. Not signed: it listens on loopback only.
 
   GET    /_fake/state                      everything the services hold (no secrets)
   GET    /_fake/calls[?service=&action=]   every query-API request served, in order
-  POST   /_fake/reset                      forget state, calls, faults and issued keys' use
+  POST   /_fake/reset                      forget resources, recorded calls and faults (keys, settings stay)
   POST   /_fake/faults  {kind, action?, service?, count?, seconds?}   see faults.py
   GET    /_fake/faults ; DELETE /_fake/faults
   POST   /_fake/config  {setting: value, ...}                         see settings.py
