@@ -16,6 +16,8 @@ packages=(
   prometheus python3-prometheus-client pdns-server dnsutils proxychains4 openssl
   # the reference SigV4 signer tests/integration/test_sigv4_botocore.py compares against
   python3-botocore
+  # the real AWS CLI (v2, with its own bundled botocore) that proves tests/integration/fake_aws faithful
+  awscli
   # benchmark
   wrk iperf3
 )
