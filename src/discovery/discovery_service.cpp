@@ -11,18 +11,24 @@ namespace staticgate::discovery {
 
 namespace {
 
-const std::string& checked_state_dir(const config::config& cfg) {
+std::unique_ptr<state_store> store_for(const config::config& cfg, backends& with) {
+  if (with.store) {
+    spdlog::info("discovery state in {}", with.store_description);
+    return std::move(with.store);
+  }
   if (auto problem = prepare_state_dir(cfg.global.state_dir); !problem.empty()) throw std::runtime_error(problem);
-  return cfg.global.state_dir;
+  return std::make_unique<file_state_store>(cfg.global.state_dir);
 }
 
 }  // namespace
 
 discovery_service::discovery_service(const config::config& cfg, controller::apply_fn apply,
-                                     controller::status_fn status)
-    : store_(checked_state_dir(cfg)),
-      controller_(std::make_unique<controller>(loop_, store_, cares_resolver_factory(loop_), std::move(apply),
+                                     controller::status_fn status, backends with)
+    : store_(store_for(cfg, with)),
+      controller_(std::make_unique<controller>(loop_, *store_, cares_resolver_factory(loop_), std::move(apply),
                                                std::move(status), controller::options{})) {
+  if (with.external_targets) controller_->set_external_targets(std::move(with.external_targets));
+  if (with.observer) controller_->set_run_observer(std::move(with.observer));
   controller_->configure(cfg);
 }
 

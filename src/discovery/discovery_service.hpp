@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "config/model.hpp"
+#include "discovery/backends.hpp"
 #include "discovery/controller.hpp"
 #include "discovery/file_state_store.hpp"
 #include "net/event_loop.hpp"
@@ -17,7 +18,10 @@ class discovery_service {
  public:
   // Creates state_dir and loads every (group, name) state. Throws std::runtime_error when
   // state_dir cannot be created; an unreadable state is reported and degrades only its pair.
-  discovery_service(const config::config& cfg, controller::apply_fn apply, controller::status_fn status);
+  // `with`: a shared state store, external target groups, an observer (AWS mode); by default
+  // the files of state_dir and the built-in ingress only.
+  discovery_service(const config::config& cfg, controller::apply_fn apply, controller::status_fn status,
+                    backends with = {});
   ~discovery_service();  // stop()s
   discovery_service(const discovery_service&) = delete;
   discovery_service& operator=(const discovery_service&) = delete;
@@ -31,7 +35,7 @@ class discovery_service {
 
  private:
   net::event_loop loop_;
-  file_state_store store_;
+  std::unique_ptr<state_store> store_;
   std::unique_ptr<controller> controller_;
   std::thread thread_;
 };

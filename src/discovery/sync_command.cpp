@@ -41,12 +41,13 @@ std::string prepare_state_dir(const std::string& state_dir) {
   return {};
 }
 
-int run_sync_once(const config::config& cfg, bool dry_run, bool json, std::ostream& out, std::ostream& err) {
+int run_sync_once(const config::config& cfg, bool dry_run, bool json, std::ostream& out, std::ostream& err,
+                  backends with) {
   if (!has_discovery(cfg)) {
     err << "no target group has a [target_group.discovery.dns]: nothing to sync\n";
     return sync_usage_error;
   }
-  if (!dry_run) {
+  if (!dry_run && !with.store) {
     if (auto problem = prepare_state_dir(cfg.global.state_dir); !problem.empty()) {
       err << problem << "\n";
       return sync_lookup_or_state_failed;
@@ -56,12 +57,15 @@ int run_sync_once(const config::config& cfg, bool dry_run, bool json, std::ostre
   file_state_store files(cfg.global.state_dir);
   nothing_saved_store nothing;
   std::error_code ec;
-  state_store& store = dry_run && !std::filesystem::exists(cfg.global.state_dir, ec)
+  state_store& store = with.store ? *with.store
+                       : dry_run && !std::filesystem::exists(cfg.global.state_dir, ec)
                            ? static_cast<state_store&>(nothing)
                            : static_cast<state_store&>(files);
   run_report report;
   {
     controller sync(loop, store, cares_resolver_factory(loop), nullptr, nullptr, {.dry_run = dry_run});
+    if (with.external_targets) sync.set_external_targets(with.external_targets);
+    if (with.observer && !dry_run) sync.set_run_observer(with.observer);
     sync.configure(cfg);
     sync.run_once([&](const run_report& r) {
       report = r;

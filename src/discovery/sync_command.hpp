@@ -6,10 +6,13 @@
 #include <ostream>
 
 #include "config/model.hpp"
+#include "discovery/backends.hpp"
 
 namespace staticgate::discovery {
 
-int run_sync_once(const config::config& cfg, bool dry_run, bool json, std::ostream& out, std::ostream& err);
+// `with` may bring a shared state store, external target groups and an observer (AWS mode).
+int run_sync_once(const config::config& cfg, bool dry_run, bool json, std::ostream& out, std::ostream& err,
+                  backends with = {});
 
 // Creates `state_dir` (and parents) if missing, mode 0700. "" on success, else the reason.
 std::string prepare_state_dir(const std::string& state_dir);
