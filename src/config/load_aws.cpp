@@ -3,8 +3,8 @@
 // line instead of as an AWS error minutes after start.
 #include <algorithm>
 #include <cctype>
-#include <regex>
 
+#include "config/aws_identifiers.hpp"
 #include "config/loader.hpp"
 
 namespace staticgate::config::detail {
@@ -19,18 +19,6 @@ constexpr std::string_view elastic_ip_keys[] = {"name",           "subnet_ids", 
                                                 "allocation_ids", "interface_type",     "description_prefix",
                                                 "interval"};
 constexpr std::string_view aws_target_group_keys[] = {"target_group_arn", "availability_zone"};
-
-bool is_region(std::string_view s) {
-  static const std::regex pattern("[a-z]{2}(-[a-z]+)+-[0-9]+");
-  return std::regex_match(s.begin(), s.end(), pattern);
-}
-
-// An S3 bucket name (the general-purpose rules: 3-63 of a-z 0-9 . -, starting and ending with
-// a letter or digit).
-bool is_bucket_name(std::string_view s) {
-  static const std::regex pattern("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
-  return std::regex_match(s.begin(), s.end(), pattern);
-}
 
 }  // namespace
 
@@ -55,12 +43,10 @@ std::vector<std::string> loader::read_id_list(const toml::node& node, const std:
                            type_phrase(node));
     return out;
   }
-  static const std::regex hex_id("[0-9a-f]{8}([0-9a-f]{9})?");
   for (const toml::node& element : *array) {
     auto id = read_string(element, what);
     if (!id) continue;
-    const std::string rest = id->starts_with(prefix) ? id->substr(prefix.size()) : std::string();
-    if (!id->starts_with(prefix) || !std::regex_match(rest, hex_id)) {
+    if (!is_aws_resource_id(*id, prefix)) {
       error(where(element), what + ": " + quote(*id) + " is not " + std::string(prefix) +
                                 "followed by 8 or 17 hexadecimal digits");
       continue;
@@ -85,7 +71,7 @@ void loader::read_aws(const toml::node& node) {
   out.present = true;
   if (const auto* n = table->get("region")) {
     if (auto v = read_string(*n, "aws.region")) {
-      if (is_region(*v))
+      if (is_aws_region(*v))
         out.region = *v;
       else
         error(where(*n), "aws.region: " + quote(*v) + " is not an AWS region name such as \"eu-west-1\"");
@@ -125,7 +111,7 @@ void loader::read_aws(const toml::node& node) {
       reject_unknown_keys(*state, "in [aws.state]", aws_state_keys);
       if (const auto* b = require(*state, "bucket", "aws.state")) {
         if (auto v = read_string(*b, "aws.state.bucket")) {
-          if (is_bucket_name(*v))
+          if (is_s3_bucket_name(*v))
             out.state_bucket = *v;
           else
             error(where(*b), "aws.state.bucket: " + quote(*v) + " is not an S3 bucket name (3-63 of a-z 0-9 . -)");
@@ -184,6 +170,14 @@ void loader::read_aws(const toml::node& node) {
         if (auto v = read_bounded_duration(*s, label(ctx, "interval"), std::chrono::hours(24), "24h")) b.interval = *v;
       out.elastic_ips.push_back(std::move(b));
     });
+    // One Elastic IP can sit on one interface only: two bindings sharing one would take it
+    // from each other at every reconcile.
+    std::map<std::string, std::string> owner;
+    for (const auto& b : out.elastic_ips)
+      for (const auto& id : b.allocation_ids)
+        if (auto [it, added] = owner.emplace(id, b.name); !added)
+          error(where(*n), "aws.elastic_ip: allocation id " + quote(id) + " is in both \"" + it->second + "\" and \"" +
+                               b.name + "\"; an Elastic IP can be kept on one interface only");
   }
 }
 
@@ -198,12 +192,9 @@ void loader::read_aws_target_group(const toml::node& node, const std::string& wh
   aws_target_group result;
   if (const auto* n = require(*table, "target_group_arn", what)) {
     if (auto v = read_string(*n, what + ".target_group_arn")) {
-      static const std::regex arn("arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):elasticloadbalancing:([a-z0-9-]+):"
-                                  "([0-9]{12}):targetgroup/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}");
-      std::smatch m;
-      if (std::regex_match(*v, m, arn) && is_region(m[2].str())) {
+      if (auto region = target_group_arn_region(*v)) {
         result.target_group_arn = *v;
-        result.region = m[2].str();
+        result.region = *region;
       } else {
         error(where(*n), what + ".target_group_arn: " + quote(*v) +
                              " is not a target group ARN (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID)");
