@@ -10,5 +10,7 @@ case "$kind" in
   asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTATICGATE_SANITIZE=ON -DSTATICGATE_WERROR=ON -DSTATICGATE_TESTS=ON) ;;
   *) echo "usage: $0 [release|asan]" >&2; exit 2 ;;
 esac
+# A developer's ccache, when installed, makes rebuilds of other checkouts cheap; CI has none.
+if command -v ccache >/dev/null; then flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S . -B "build/$kind" -G Ninja "${flags[@]}" >/dev/null
 ninja -C "build/$kind"

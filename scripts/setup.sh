@@ -13,7 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   # test peers and clients
   nginx libnginx-mod-stream haproxy curl python3 python3-pytest python3-psutil
-  prometheus python3-prometheus-client pdns-server dnsutils proxychains4 openssl
+  prometheus python3-prometheus-client pdns-server pdns-backend-bind dnsutils proxychains4 openssl
   # the reference SigV4 signer tests/integration/test_sigv4_botocore.py compares against
   python3-botocore
   # the real AWS CLI (v2, with its own bundled botocore) that proves tests/integration/fake_aws faithful

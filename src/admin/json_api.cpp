@@ -88,6 +88,9 @@ nlohmann::json discovery_to_json(const ingress::gateway_snapshot& s) {
         {"breaker_trips", d.breaker_trips},
         {"last_success_unix_ms", d.last_success_unix_ms},
         {"state_error", d.state_error},
+        {"external_target", d.external_target},
+        {"target_error", d.target_error},
+        {"target_failures", d.target_failures},
     });
   }
   return out;

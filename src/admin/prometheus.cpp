@@ -159,6 +159,13 @@ void render_discovery(exposition& e, const ingress::gateway_snapshot& s) {
   discovery_family(e, s, "staticgate_discovery_state_ok", "gauge",
                    "0 when the name's state file cannot be read or written.",
                    [](exposition& x, const label_list& l, const D& v) { x.sample(l, v.state_error.empty()); });
+  // Only names whose group also feeds an AWS target group ([target_group.discovery.aws]).
+  e.family("staticgate_discovery_target_group_failures_total", "counter",
+           "Runs in which reading or changing the name's AWS target group failed.");
+  for (const auto& d : s.discovery)
+    if (!d.external_target.empty())
+      e.sample({{"target_group", d.target_group}, {"name", d.name}, {"aws_target_group", d.external_target}},
+               d.target_failures);
 }
 
 // The egress proxy, per server, and its traffic per user and per source address.

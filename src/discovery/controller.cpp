@@ -479,15 +479,25 @@ void controller::record(pair_state& pair, name_run& result) {
 void controller::complete(run_in_progress& run, run_report report) {
   if (!options_.dry_run && apply_) apply_(discovered());
   publish_status();
-  if (observer_ && worker_) {
-    worker_->submit([observer = observer_, report] { observer(report); });
-  } else if (observer_) {
-    observer_(report);
-  }
   auto done = std::move(run.done);
   // Drop the finished run (the report is a copy).
   runs_.erase(std::remove_if(runs_.begin(), runs_.end(), [&run](const auto& r) { return r.get() == &run; }),
               runs_.end());
+  if (observer_) {
+    // The observer (CloudWatch) blocks on the network: it runs on the worker, never on the
+    // loop, and `done` follows it, so `sync --once` exits only after the figures were sent.
+    if (!worker_) worker_ = std::make_unique<blocking_worker>();
+    std::weak_ptr<bool> alive = alive_;
+    worker_->submit([&loop = loop_, alive, observer = observer_, report, done = std::move(done)]() mutable {
+      observer(report);
+      if (!done) return;
+      // The loop outlives the controller, and the controller's destructor joins this worker.
+      loop.post([alive, report = std::move(report), done = std::move(done)] {
+        if (alive.lock()) done(report);
+      });
+    });
+    return;
+  }
   if (done) done(report);
 }
 

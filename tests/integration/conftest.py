@@ -145,9 +145,9 @@ def staticgate(tmp_path, staticgate_bin):
     must exit 0 with no sanitizer report on stderr."""
     started = []
 
-    def start(cfg, args=(), ready_addrs=None):
+    def start(cfg, args=(), ready_addrs=None, **kw):
         sg = h.Staticgate(staticgate_bin, tmp_path / f"staticgate{len(started)}", cfg, args,
-                          ready_addrs)
+                          ready_addrs, **kw)
         started.append(sg)
         return sg
 

@@ -592,19 +592,20 @@ class Staticgate:
     the test's tmp dir."""
 
     def __init__(self, binary: str, workdir: Path, cfg: dict, args=(), ready_addrs=None,
-                 ready_timeout: float = 10.0):
+                 ready_timeout: float = 10.0, extra_config: str = "", env: dict | None = None):
         self.binary = binary
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.cfg = cfg
         self.config_path = self.dir / "staticgate.toml"
-        self.config_path.write_text(render_config(cfg))
+        # extra_config: TOML appended as is (tables render_config does not write, e.g. [aws]).
+        self.config_path.write_text(render_config(cfg) + ("\n" + extra_config if extra_config else ""))
         self.stderr_path = self.dir / "staticgate.stderr"
         self.stdout_path = self.dir / "staticgate.stdout"
         self.args = [binary, "run", "-c", str(self.config_path), *args]
         with open(self.stderr_path, "wb") as err, open(self.stdout_path, "wb") as out:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=err)
+                                         stderr=err, env=env)
         self.pid = self.proc.pid
         self.stopped = False
         if ready_addrs is None:

@@ -13,7 +13,8 @@ TEST(AwsIdentifiers, Regions) {
 }
 
 TEST(AwsIdentifiers, BucketNames) {
-  for (const char* ok : {"abc", "my.state-bucket", "0bucket9", std::string(63, 'a').c_str()}) EXPECT_TRUE(is_s3_bucket_name(ok)) << ok;
+  for (const char* ok : {"abc", "my.state-bucket", "0bucket9"}) EXPECT_TRUE(is_s3_bucket_name(ok)) << ok;
+  EXPECT_TRUE(is_s3_bucket_name(std::string(63, 'a')));
   EXPECT_FALSE(is_s3_bucket_name(std::string(64, 'a')));
   for (const char* bad : {"ab", "-abc", "abc-", ".abc", "Abc", "a_b_c", "a bc"}) EXPECT_FALSE(is_s3_bucket_name(bad)) << bad;
 }

@@ -7,6 +7,21 @@
 namespace staticgate::admin {
 namespace {
 
+TEST(JsonApiTest, DiscoveryShowsTheAwsTargetGroupAndItsError) {
+  auto s = testing::sample_snapshot();
+  ingress::discovery_name_snapshot d;
+  d.target_group = "nlb";
+  d.name = "alb.example.";
+  d.external_target = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/alb/0123456789abcdef";
+  d.target_error = "Throttling: Rate exceeded";
+  d.target_failures = 3;
+  s.discovery = {d};
+  auto j = to_json(s)["discovery"][0];
+  EXPECT_EQ(j["external_target"], d.external_target);
+  EXPECT_EQ(j["target_error"], "Throttling: Rate exceeded");
+  EXPECT_EQ(j["target_failures"], 3);
+}
+
 TEST(JsonApiTest, TopLevel) {
   auto j = to_json(testing::sample_snapshot());
   EXPECT_EQ(j["version"], "0.1.0");

@@ -95,6 +95,28 @@ TEST(PrometheusTest, ListenerSamples) {
   EXPECT_TRUE(has_line(text, R"(staticgate_listener_rejected_total{listener="web"} 2)"));
 }
 
+ingress::gateway_snapshot with_discovery() {
+  auto s = testing::sample_snapshot();
+  ingress::discovery_name_snapshot local;
+  local.target_group = "backends";
+  local.name = "alb.example.";
+  ingress::discovery_name_snapshot aws = local;
+  aws.target_group = "nlb";
+  aws.external_target = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/alb/0123456789abcdef";
+  aws.target_error = "Throttling: Rate exceeded";
+  aws.target_failures = 2;
+  s.discovery = {local, aws};
+  return s;
+}
+
+TEST(PrometheusTest, TargetGroupFailuresOnlyForNamesFeedingAnAwsTargetGroup) {
+  auto text = render_metrics(with_discovery(), sample_process);
+  EXPECT_TRUE(has_line(text,
+                       R"(staticgate_discovery_target_group_failures_total{target_group="nlb",name="alb.example.",)"
+                       R"(aws_target_group="arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/alb/0123456789abcdef"} 2)"));
+  EXPECT_EQ(text.find(R"(staticgate_discovery_target_group_failures_total{target_group="backends")"), std::string::npos);
+}
+
 TEST(PrometheusTest, TargetSamples) {
   auto text = render_metrics(testing::sample_snapshot(), sample_process);
   const std::string a = R"({target_group="backends",target="10.0.0.1:80")";
