@@ -86,8 +86,7 @@ class Ec2:
     # ---- addresses
 
     def _AllocateAddress(self, p: dict, ctx: RequestContext) -> dict:
-        address = Address(allocation_id=_hex_id("eipalloc"), public_ip=f"198.51.100.{next(self._next_public)}")
-        self.addresses[address.allocation_id] = address
+        address = self._new_address()
         return {"PublicIp": address.public_ip, "AllocationId": address.allocation_id, "Domain": "vpc",
                 "PublicIpv4Pool": "amazon", "NetworkBorderGroup": ctx.region}
 
@@ -192,6 +191,18 @@ class Ec2:
                        for s in subnet_ids if s not in covered]
             return {"kept": kept, "deleted": deleted, "created": created}
 
+    def allocate_address(self) -> dict:
+        """An Elastic IP, as AllocateAddress makes one (for tests that set up state unsigned)."""
+        with self._lock:
+            return self._describe_address(self._new_address())
+
+    def associate_address(self, allocation_id: str, eni_id: str) -> dict:
+        """AssociateAddress with AllowReassociation, as a signed call would make it: e.g. an Elastic
+        IP someone else put on an interface."""
+        with self._lock:
+            return self._AssociateAddress({"AllocationId": allocation_id, "NetworkInterfaceId": eni_id,
+                                           "AllowReassociation": True}, None)
+
     def delete_interface(self, eni_id: str) -> None:
         with self._lock:
             if self.interfaces.pop(eni_id, None) is None:
@@ -210,6 +221,11 @@ class Ec2:
     def _private_ip(self) -> str:
         n = next(self._next_private)
         return str(ipaddress.ip_address("10.0.0.0") + (n // 250) * 256 + n % 250)
+
+    def _new_address(self) -> Address:
+        address = Address(allocation_id=_hex_id("eipalloc"), public_ip=f"198.51.100.{next(self._next_public)}")
+        self.addresses[address.allocation_id] = address
+        return address
 
     def _address(self, allocation_id: str | None, public_ip: str | None) -> Address:
         if allocation_id is not None:
