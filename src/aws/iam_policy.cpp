@@ -8,9 +8,10 @@
 //   the configured target groups only.
 //   Not granted: the EC2 Describe* calls the ELB guide's "Elastic Load Balancing API permissions"
 //   page lists beside RegisterTargets (DescribeInstances, DescribeInternetGateways,
-//   DescribeSubnets, DescribeVpcs). AWS's own recipe for ALB addresses in an NLB target group
-//   registers ip targets with elasticloadbalancing:RegisterTargets on the target group ARN alone,
-//   as do public modules derived from it; add them if AccessDenied ever names one.
+//   DescribeSubnets, DescribeVpcs). Deployments of AWS's recipe for ALB addresses in an NLB
+//   target group (e.g. the Terraform module Adaptavist/terraform-module-aws-static-ip-nlb-alb)
+//   register ip targets with RegisterTargets on the target group ARN and no EC2 permission at
+//   all; add them here if AccessDenied ever names one.
 // CloudWatch (list_amazoncloudwatch, and "Using condition keys to limit access to CloudWatch
 //   namespaces"): PutMetricData has no resource type; Resource "*" with StringEquals on
 //   cloudwatch:namespace confines it to our namespace.
