@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 namespace staticgate::config {
 
@@ -66,6 +67,18 @@ std::optional<std::string> target_group_arn_region(std::string_view arn) {
     return std::nullopt;
   if (arn.size() != 16 || !all_of(arn, is_lower_hex)) return std::nullopt;
   return std::string(*region);
+}
+
+// CloudWatch namespaces: 1-255 characters of letters, digits and . - _ / # : and space, with at
+// least one non-space; "AWS/" is reserved for AWS's own services (PutMetricData refuses it).
+std::string cloudwatch_namespace_problem(std::string_view ns) {
+  if (ns.empty() || ns.size() > 255) return "must be 1-255 characters";
+  for (unsigned char c : ns)
+    if (!std::isalnum(c) && std::string_view(".-_/#: ").find(static_cast<char>(c)) == std::string_view::npos)
+      return "may hold only letters, digits, spaces and . - _ / # :";
+  if (ns.find_first_not_of(' ') == std::string_view::npos) return "must not be blank";
+  if (ns.starts_with("AWS/")) return "the AWS/ prefix is reserved for AWS services; choose your own, e.g. \"StaticGate\"";
+  return {};
 }
 
 }  // namespace staticgate::config

@@ -23,4 +23,9 @@ bool is_aws_resource_id(std::string_view s, std::string_view prefix);
 // is not one.
 std::optional<std::string> target_group_arn_region(std::string_view arn);
 
+// "" when `ns` may be a CloudWatch namespace, else why not: 1-255 of letters, digits, space and
+// . - _ / # :, not blank, and not under the AWS/ prefix PutMetricData refuses. Shared by the
+// config loader and the CloudWatch publisher (aws/cloudwatch_publisher.hpp).
+std::string cloudwatch_namespace_problem(std::string_view ns);
+
 }  // namespace staticgate::config

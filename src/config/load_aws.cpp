@@ -2,7 +2,6 @@
 // (ARNs, subnet-, sg-, eipalloc- ids) are checked for shape here, so a typo is reported at its
 // line instead of as an AWS error minutes after start.
 #include <algorithm>
-#include <cctype>
 
 #include "config/aws_identifiers.hpp"
 #include "config/loader.hpp"
@@ -21,18 +20,6 @@ constexpr std::string_view elastic_ip_keys[] = {"name",           "subnet_ids", 
 constexpr std::string_view aws_target_group_keys[] = {"target_group_arn", "availability_zone"};
 
 }  // namespace
-
-// CloudWatch namespaces: 1-255 characters of letters, digits and . - _ / # : and space, with at
-// least one non-space; "AWS/" is reserved for AWS's own services (PutMetricData refuses it).
-std::string cloudwatch_namespace_problem(std::string_view ns) {
-  if (ns.empty() || ns.size() > 255) return "must be 1-255 characters";
-  for (unsigned char c : ns)
-    if (!std::isalnum(c) && std::string_view(".-_/#: ").find(static_cast<char>(c)) == std::string_view::npos)
-      return "may hold only letters, digits, spaces and . - _ / # :";
-  if (ns.find_first_not_of(' ') == std::string_view::npos) return "must not be blank";
-  if (ns.starts_with("AWS/")) return "the AWS/ prefix is reserved for AWS services; choose your own, e.g. \"StaticGate\"";
-  return {};
-}
 
 std::vector<std::string> loader::read_id_list(const toml::node& node, const std::string& what, std::string_view prefix,
                                               bool required_non_empty) {

@@ -140,9 +140,6 @@ class loader {
   std::vector<group_reference> references_;
 };
 
-// "" when `ns` may be a CloudWatch namespace, else why not (load_aws.cpp).
-std::string cloudwatch_namespace_problem(std::string_view ns);
-
 // Calls read(table, index) for each [[key]] table.
 template <typename F>
 void loader::for_each_table(const toml::node& node, std::string_view key, F&& read) {
