@@ -62,9 +62,11 @@ std::optional<credentials> refreshing_credential_provider::get(std::string& erro
     ++fetches_;
     apply(std::move(fetched), std::move(fetch_error), options_.now(), need);
     fetched_.notify_all();
-    const auto after = options_.now();
-    if (cached_ && refresh_needed(*cached_, after, jitter_, options_.policy) != refresh_need::expired) {
-      if (!last_error_.empty()) error = last_error_;
+    const auto after = cached_ ? refresh_needed(*cached_, options_.now(), jitter_, options_.policy)
+                               : refresh_need::expired;
+    if (after != refresh_need::expired) {
+      // Only in the mandatory window is a failed refresh worth the caller's attention.
+      if (after == refresh_need::mandatory) error = last_error_;
       return cached_;
     }
     error = last_error_.empty() ? "no credentials" : last_error_;
