@@ -81,8 +81,11 @@ void refreshing_credential_provider::apply(std::optional<credentials> fetched, s
     fetched.reset();
   }
   if (fetched) {
-    const bool newer = !cached_ || !fetched->expiration || !cached_->expiration ||
-                       *fetched->expiration > *cached_->expiration;
+    // Another key is what the endpoint hands out now, whatever its expiration; the same key
+    // counts as new only with a later expiration (instance metadata repeats itself until it
+    // rotates).
+    const bool newer = !cached_ || fetched->access_key_id != cached_->access_key_id || !fetched->expiration ||
+                       !cached_->expiration || *fetched->expiration > *cached_->expiration;
     if (newer) {
       cached_ = std::move(fetched);
       jitter_ = options_.random();

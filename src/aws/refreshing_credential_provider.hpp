@@ -2,8 +2,8 @@
 // function (instance metadata, container endpoint, STS, credential_process), caches them, and
 // fetches again per credential_refresh.hpp:
 //   - advisory window: one caller fetches while the others keep signing with the cached
-//     credentials; a failure (or an answer no newer than the cache, as instance metadata gives
-//     early on) keeps the cached ones and is retried after retry_after().
+//     credentials; a failure (or the same key with no later expiration, as instance metadata
+//     gives before it rotates) keeps the cached ones and is retried after retry_after().
 //   - mandatory window: the caller fetches before signing. If that fails the cached
 //     credentials, still valid for a few minutes, are returned with `error` describing the
 //     failure; attempts are then at most one per mandatory_retry, so that every signature

@@ -122,6 +122,15 @@ TEST(refreshing_provider, the_same_credentials_again_are_kept_without_an_error) 
   EXPECT_EQ(f.fetch.calls, 2);  // waits for retry_after before asking again
 }
 
+TEST(refreshing_provider, another_key_replaces_the_cache_even_with_the_same_expiration) {
+  fixture f;
+  f.fetch.answers = {expiring("A", t0 + 10min), expiring("B", t0 + 10min)};
+  auto provider = f.make();
+  std::string error;
+  ASSERT_TRUE(provider.get(error));
+  EXPECT_EQ(provider.get(error)->access_key_id, "B");  // advisory from the start: fetched again
+}
+
 TEST(refreshing_provider, mandatory_failure_returns_the_still_valid_ones_with_the_error) {
   fixture f;
   f.fetch.answers = {expiring("A", t0 + 1h), std::nullopt, std::nullopt};
