@@ -100,7 +100,7 @@ class builder {
   }
 
   std::shared_ptr<credential_provider> source_of(const assume_role_params& p) {
-    const std::string& where = "profile '" + p.profile + "': ";
+    const std::string where = "profile '" + p.profile + "': ";
     if (p.credential_source == "Environment") {
       std::optional<credentials> keys;
       if (!environment_credentials(options_.getenv, keys, error_)) return nullptr;
