@@ -116,16 +116,9 @@ class chain {
   }
 
   bool from_environment(chain_decision& out) {
-    const auto id = env(getenv_, "AWS_ACCESS_KEY_ID");
-    const auto secret = env(getenv_, "AWS_SECRET_ACCESS_KEY");
-    if (!id && !secret) return true;
-    if (!id) return fail("AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not");
-    if (!secret) return fail("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
-    out.source = credentials{.access_key_id = *id,
-                             .secret_access_key = *secret,
-                             .session_token = env(getenv_, "AWS_SESSION_TOKEN").value_or(""),
-                             .expiration = std::nullopt,
-                             .source = "environment"};
+    std::optional<credentials> keys;
+    if (!environment_credentials(getenv_, keys, error_)) return false;
+    if (keys) out.source = std::move(*keys);
     return true;
   }
 
@@ -176,40 +169,16 @@ class chain {
   }
 
   bool from_container(chain_decision& out) {
-    container_params params;
-    if (const auto relative = env(getenv_, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-      params.url = "http://169.254.170.2" + *relative;
-    } else if (const auto full = env(getenv_, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
-      std::string why;
-      if (!full_uri_allowed(*full, why)) return fail("AWS_CONTAINER_CREDENTIALS_FULL_URI " + why);
-      params.url = *full;
-    } else {
-      return true;
-    }
-    if (const auto file = env(getenv_, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
-      params.authorization_token_file = *file;
-    else
-      params.authorization_token = env(getenv_, "AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
-    out.source = std::move(params);
+    std::optional<container_params> params;
+    if (!container_from_environment(getenv_, params, error_)) return false;
+    if (params) out.source = std::move(*params);
     return true;
   }
 
   bool from_imds(chain_decision& out) {
-    if (lower(env(getenv_, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") return true;
-    imds_params params;
-    if (const auto endpoint = env(getenv_, "AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
-      params.endpoint = *endpoint;
-      while (params.endpoint.ends_with('/')) params.endpoint.pop_back();
-    } else {
-      const auto mode = lower(env(getenv_, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE").value_or("ipv4"));
-      if (mode == "ipv4")
-        params.endpoint = "http://169.254.169.254";
-      else if (mode == "ipv6")
-        params.endpoint = "http://[fd00:ec2::254]";
-      else
-        return fail("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6");
-    }
-    out.source = std::move(params);
+    std::optional<imds_params> params;
+    if (!imds_from_environment(getenv_, params, error_)) return false;
+    if (params) out.source = std::move(*params);
     return true;
   }
 
@@ -221,6 +190,101 @@ class chain {
 };
 
 }  // namespace
+
+bool environment_credentials(const getenv_fn& getenv, std::optional<credentials>& out, std::string& error) {
+  const auto id = env(getenv, "AWS_ACCESS_KEY_ID");
+  const auto secret = env(getenv, "AWS_SECRET_ACCESS_KEY");
+  if (!id && !secret) return true;
+  if (!id) {
+    error = "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not";
+    return false;
+  }
+  if (!secret) {
+    error = "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not";
+    return false;
+  }
+  out = credentials{.access_key_id = *id,
+                    .secret_access_key = *secret,
+                    .session_token = env(getenv, "AWS_SESSION_TOKEN").value_or(""),
+                    .expiration = std::nullopt,
+                    .source = "environment"};
+  return true;
+}
+
+bool container_from_environment(const getenv_fn& getenv, std::optional<container_params>& out, std::string& error) {
+  container_params params;
+  if (const auto relative = env(getenv, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
+    params.url = "http://169.254.170.2" + *relative;
+  } else if (const auto full = env(getenv, "AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
+    std::string why;
+    if (!full_uri_allowed(*full, why)) {
+      error = "AWS_CONTAINER_CREDENTIALS_FULL_URI " + why;
+      return false;
+    }
+    params.url = *full;
+  } else {
+    return true;
+  }
+  if (const auto file = env(getenv, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"))
+    params.authorization_token_file = *file;
+  else
+    params.authorization_token = env(getenv, "AWS_CONTAINER_AUTHORIZATION_TOKEN").value_or("");
+  out = std::move(params);
+  return true;
+}
+
+bool imds_from_environment(const getenv_fn& getenv, std::optional<imds_params>& out, std::string& error) {
+  if (lower(env(getenv, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") return true;
+  imds_params params;
+  if (const auto endpoint = env(getenv, "AWS_EC2_METADATA_SERVICE_ENDPOINT")) {
+    params.endpoint = *endpoint;
+    while (params.endpoint.ends_with('/')) params.endpoint.pop_back();
+  } else {
+    const auto mode = lower(env(getenv, "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE").value_or("ipv4"));
+    if (mode == "ipv4") {
+      params.endpoint = "http://169.254.169.254";
+    } else if (mode == "ipv6") {
+      params.endpoint = "http://[fd00:ec2::254]";
+    } else {
+      error = "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6";
+      return false;
+    }
+  }
+  out = std::move(params);
+  return true;
+}
+
+std::optional<resolved_profile> resolve_named_profile(const getenv_fn& getenv, const read_file_fn& read_file,
+                                                      const std::string& name, bool static_keys_only,
+                                                      std::string& error) {
+  std::optional<ini_document> config, creds;
+  if (!load_shared_file(getenv, read_file, "AWS_CONFIG_FILE", "~/.aws/config", config, error) ||
+      !load_shared_file(getenv, read_file, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", creds, error))
+    return std::nullopt;
+  const ini_document* config_doc = config ? &*config : nullptr;
+  const auto p = find_profile(name, config_doc, creds ? &*creds : nullptr);
+  if (!p) {
+    error = "profile '" + name + "' is in neither shared file";
+    return std::nullopt;
+  }
+  if (!static_keys_only) return resolve_profile(*p, config_doc, error);
+  resolved_profile out;
+  const auto id = p->get("aws_access_key_id");
+  const auto secret = p->get("aws_secret_access_key");
+  if (!id || !secret || id->value.empty() || secret->value.empty()) {
+    error = "profile '" + name + "' is its own source_profile but has no aws_access_key_id and aws_secret_access_key";
+    return std::nullopt;
+  }
+  const auto token = p->get("aws_session_token");
+  out.source = credentials{.access_key_id = id->value,
+                           .secret_access_key = secret->value,
+                           .session_token = token ? token->value : std::string(),
+                           .expiration = std::nullopt,
+                           .source = "profile " + name + " (" + (id->from_credentials_file ? p->credentials_path
+                                                                                          : p->config_path) + ")"};
+  if (const auto region = p->get("region")) out.region = region->value;
+  return out;
+}
 
 std::optional<chain_decision> decide_credential_source(const getenv_fn& getenv, const read_file_fn& read_file,
                                                        std::string& error) {

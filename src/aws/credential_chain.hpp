@@ -75,6 +75,22 @@ struct chain_decision {
 std::optional<chain_decision> decide_credential_source(const getenv_fn& getenv, const read_file_fn& read_file,
                                                        std::string& error);
 
+// The steps of the chain on their own, for a role profile's credential_source (Environment,
+// EcsContainer, Ec2InstanceMetadata) and source_profile. Each returns false with `error` on a
+// configuration mistake and leaves `out` empty when its variables are not set (IMDS: when
+// AWS_EC2_METADATA_DISABLED is true).
+bool environment_credentials(const getenv_fn& getenv, std::optional<credentials>& out, std::string& error);
+bool container_from_environment(const getenv_fn& getenv, std::optional<container_params>& out, std::string& error);
+bool imds_from_environment(const getenv_fn& getenv, std::optional<imds_params>& out, std::string& error);
+
+// The profile `name` of the shared files (located as above), resolved as profile.hpp says; a
+// profile in neither file is an error. With static_keys_only, only its aws_access_key_id /
+// aws_secret_access_key / aws_session_token: what a role profile that names itself as
+// source_profile means.
+std::optional<resolved_profile> resolve_named_profile(const getenv_fn& getenv, const read_file_fn& read_file,
+                                                      const std::string& name, bool static_keys_only,
+                                                      std::string& error);
+
 // The request a container_params asks for: its URL and, when configured, the Authorization
 // header value (read from the token file through read_file). nullopt with `error` when the
 // token file cannot be read or the token holds CR or LF (it would split the header); line

@@ -1,4 +1,4 @@
-// Where the AWS clients get credentials at signing time. Implementations (credential_providers.hpp)
+// Where the AWS clients get credentials at signing time. Implementations (credential_provider_factory.hpp)
 // fetch them from the environment, the shared files, STS, the container endpoint or instance
 // metadata, cache them and refresh them before they expire (credential_refresh.hpp).
 #pragma once

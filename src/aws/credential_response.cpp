@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -39,6 +40,24 @@ std::optional<json> parse_object(std::string_view body, std::string_view what, s
   return doc;
 }
 
+// An Expiration member as a time point; nullopt with `error` when it is not an ISO 8601 time
+// with a zone that system_clock can hold.
+std::optional<std::chrono::system_clock::time_point> expiration_from(const json& value, std::string_view what,
+                                                                     std::string& error) {
+  auto expiration = value.is_string() ? parse_iso8601(value.get_ref<const std::string&>()) : std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: only 1678-2262 fit. A later (valid ISO 8601)
+  // year would overflow on conversion, so it is refused like a malformed time.
+  constexpr auto earliest = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::time_point::min());
+  constexpr auto latest = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max());
+  if (expiration && (*expiration < earliest || *expiration > latest)) expiration.reset();
+  if (!expiration) {
+    // The date is not secret, but keep to the rule: messages never quote the body.
+    error = std::string(what) + ": Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)";
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::time_point(*expiration);
+}
+
 // The four fields both endpoints share, exact names as AWS sends them.
 std::optional<credentials> credentials_from(const json& doc, std::string_view what, std::string& error) {
   credentials out;
@@ -60,17 +79,8 @@ std::optional<credentials> credentials_from(const json& doc, std::string_view wh
     error = std::string(what) + ": Expiration is missing";
     return std::nullopt;
   }
-  auto expiration = it->is_string() ? parse_iso8601(it->get_ref<const std::string&>()) : std::nullopt;
-  // system_clock counts nanoseconds in 64 bits: only 1678-2262 fit. A later (valid ISO 8601)
-  // year would overflow on conversion, so it is refused like a malformed time.
-  constexpr auto earliest = std::chrono::ceil<std::chrono::seconds>(std::chrono::system_clock::time_point::min());
-  constexpr auto latest = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::time_point::max());
-  if (expiration && (*expiration < earliest || *expiration > latest)) expiration.reset();
-  if (!expiration) {
-    // The date is not secret, but keep to the rule: messages never quote the body.
-    error = std::string(what) + ": Expiration is not an ISO 8601 time with a zone (2024-05-01T12:00:00Z)";
-    return std::nullopt;
-  }
+  const auto expiration = expiration_from(*it, what, error);
+  if (!expiration) return std::nullopt;
   out.expiration = *expiration;
   out.source = std::string(what);
   return out;
@@ -114,6 +124,45 @@ std::optional<std::string> parse_imds_role_name(std::string_view body, std::stri
     return std::nullopt;
   }
   return std::string(line);
+}
+
+std::optional<credentials> parse_process_credentials(std::string_view body, std::string& error) {
+  constexpr std::string_view what = "credential_process";
+  const auto doc = parse_object(body, what, error);
+  if (!doc) return std::nullopt;
+  const auto version = doc->find("Version");
+  if (version == doc->end()) {
+    error = "credential_process: Version is missing";
+    return std::nullopt;
+  }
+  // A number equal to 1 (1.0 too, as Python's comparison in botocore accepts it).
+  if (!version->is_number() || version->get<double>() != 1.0) {
+    error = "credential_process: Version must be 1";
+    return std::nullopt;
+  }
+  credentials out;
+  for (auto [name, field, required] : {std::tuple{"AccessKeyId", &out.access_key_id, true},
+                                       std::tuple{"SecretAccessKey", &out.secret_access_key, true},
+                                       std::tuple{"SessionToken", &out.session_token, false}}) {
+    const auto it = doc->find(name);
+    if (it == doc->end() || it->is_null()) {
+      if (!required) continue;
+      error = std::string("credential_process: ") + name + " is missing";
+      return std::nullopt;
+    }
+    if (!it->is_string() || (required && it->get_ref<const std::string&>().empty())) {
+      error = std::string("credential_process: ") + name + (required ? " is not a non-empty string" : " is not a string");
+      return std::nullopt;
+    }
+    *field = it->get<std::string>();
+  }
+  if (const auto it = doc->find("Expiration"); it != doc->end() && !it->is_null()) {
+    const auto expiration = expiration_from(*it, what, error);
+    if (!expiration) return std::nullopt;
+    out.expiration = *expiration;
+  }
+  out.source = std::string(what);
+  return out;
 }
 
 }  // namespace staticgate::aws

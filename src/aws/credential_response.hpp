@@ -14,6 +14,12 @@
 // Code other than "Success" is an error carrying Code and Message (IMDS answers 200 with, for
 // example, "AssumeRoleUnauthorizedAccess" when the role does not trust EC2). A missing Code is
 // accepted when the credentials are all there, as botocore does.
+//
+// credential_process, the command's standard output (botocore's ProcessProvider):
+//   {"Version": 1, "AccessKeyId": "...", "SecretAccessKey": "...", "SessionToken": "...",
+//    "Expiration": "2024-05-01T12:00:00Z"}
+// Version must be the number 1; AccessKeyId and SecretAccessKey are required; SessionToken and
+// Expiration are optional (no Expiration: long-term keys, never refreshed).
 #pragma once
 
 #include <optional>
@@ -26,6 +32,7 @@ namespace staticgate::aws {
 
 std::optional<credentials> parse_container_credentials(std::string_view body, std::string& error);
 std::optional<credentials> parse_imds_credentials(std::string_view body, std::string& error);
+std::optional<credentials> parse_process_credentials(std::string_view body, std::string& error);
 
 // The role name from GET /latest/meta-data/iam/security-credentials/: the first line, trimmed
 // (an instance profile has one role). nullopt with `error` when there is none, or when it

@@ -217,8 +217,11 @@ std::optional<request_result> parse_put_metric_data(std::string_view body, std::
 
 // ---- STS
 
-std::optional<assume_role_result> parse_assume_role_with_web_identity(std::string_view body, std::string& error) {
-  constexpr std::string_view op = "AssumeRoleWithWebIdentity";
+namespace {
+
+// AssumeRole and AssumeRoleWithWebIdentity answer with the same <Credentials>.
+std::optional<assume_role_result> parse_sts_credentials(std::string_view body, std::string_view op,
+                                                        std::string_view source, std::string& error) {
   pugi::xml_document doc;
   const pugi::xml_node root = open_response(doc, body, op, error);
   if (!root) return std::nullopt;
@@ -248,8 +251,18 @@ std::optional<assume_role_result> parse_assume_role_with_web_identity(std::strin
     return std::nullopt;
   }
   out.creds.expiration = *when;
-  out.creds.source = "web identity";
+  out.creds.source = std::string(source);
   return out;
+}
+
+}  // namespace
+
+std::optional<assume_role_result> parse_assume_role_with_web_identity(std::string_view body, std::string& error) {
+  return parse_sts_credentials(body, "AssumeRoleWithWebIdentity", "web identity", error);
+}
+
+std::optional<assume_role_result> parse_assume_role(std::string_view body, std::string& error) {
+  return parse_sts_credentials(body, "AssumeRole", "assumed role", error);
 }
 
 }  // namespace staticgate::aws

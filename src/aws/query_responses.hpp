@@ -113,5 +113,7 @@ struct assume_role_result {
 // Credentials come back with source "web identity"; the caller may name the role there. Error
 // messages name the element that is wrong and never quote a value.
 std::optional<assume_role_result> parse_assume_role_with_web_identity(std::string_view body, std::string& error);
+// The same for AssumeRole; source "assumed role".
+std::optional<assume_role_result> parse_assume_role(std::string_view body, std::string& error);
 
 }  // namespace staticgate::aws

@@ -68,14 +68,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_outcome(associated, error);
   if (associated) check(!associated->association_id.empty(), "an association without id");
 
-  error.clear();
-  const auto assumed = aws::parse_assume_role_with_web_identity(body, error);
-  check_outcome(assumed, error);
-  if (assumed) {
-    check(!assumed->creds.access_key_id.empty() && !assumed->creds.secret_access_key.empty() &&
-              !assumed->creds.session_token.empty() && assumed->creds.expiration.has_value(),
-          "credentials with a missing part");
-    check(error.find(assumed->creds.secret_access_key) == std::string::npos, "the secret in an error");
+  for (auto parse : {aws::parse_assume_role_with_web_identity, aws::parse_assume_role}) {
+    error.clear();
+    const auto assumed = parse(body, error);
+    check_outcome(assumed, error);
+    if (assumed) {
+      check(!assumed->creds.access_key_id.empty() && !assumed->creds.secret_access_key.empty() &&
+                !assumed->creds.session_token.empty() && assumed->creds.expiration.has_value(),
+            "credentials with a missing part");
+      check(error.find(assumed->creds.secret_access_key) == std::string::npos, "the secret in an error");
+    }
   }
 
   for (auto parse : {aws::parse_register_targets, aws::parse_deregister_targets, aws::parse_put_metric_data}) {
