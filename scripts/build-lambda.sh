@@ -35,13 +35,15 @@
 # Amazon Linux (another glibc) that fails or misbehaves. staticgate resolves names with c-ares
 # (its own resolver and libcurl, built with --enable-ares), which reads /etc/resolv.conf and
 # /etc/hosts itself. The link step below prints glibc's warnings for every NSS function still
-# linked in, and the script saves them to build/lambda/nss-warnings.txt. Known callers:
-#   - getaddrinfo: cpp-httplib (admin listener) and OpenSSL's BIO_lookup. Harmless for numeric
-#     addresses (glibc parses those without NSS); a host NAME in admin.listen would need NSS.
-#   - getservbyname_r / getservbyport_r: c-ares for non-numeric service names; staticgate
-#     always passes numeric ports.
-#   - getpwnam/getpwuid (curl's home directory for .netrc, disabled here) and dlopen
-#     (OpenSSL engines, unused).
+# linked in, and the script saves them to build/lambda/nss-warnings.txt. The static libcurl
+# built here references none (no getaddrinfo: c-ares; no getpwuid: no .netrc). Known callers:
+#   - getaddrinfo: cpp-httplib (the admin listener and `staticgate status/reload`) and
+#     OpenSSL's BIO_lookup (unused). Harmless for numeric addresses, which glibc parses
+#     without NSS; a host NAME in admin.listen would need NSS and is not supported here.
+#   - gethostbyname: OpenSSL's deprecated BIO_get_host_ip (unused).
+#   - getservbyname / getservbyport_r: c-ares, only for service NAMES; staticgate's resolver
+#     uses ares_query and libcurl passes numeric ports.
+#   - dlopen: OpenSSL's engine/provider loading (unused: everything is built in).
 # TLS: the static libcurl trusts /etc/pki/tls/certs/ca-bundle.crt, Amazon Linux's CA bundle
 # (Debian's is /etc/ssl/certs/ca-certificates.crt, so HTTPS from this binary on Debian fails
 # certificate checks; the Runtime API is plain HTTP on loopback).
