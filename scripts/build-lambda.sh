@@ -61,7 +61,7 @@ if [ "$(uname -m)" != x86_64 ]; then
   echo "build-lambda: only x86_64 is supported (Lambda's x86_64 architecture)" >&2
   exit 1
 fi
-for tool in apt-get dpkg-source make gcc g++ cmake ninja zip file strip; do
+for tool in apt-get dpkg-source patch make gcc g++ cmake ninja zip file strip; do
   command -v "$tool" >/dev/null || { echo "build-lambda: $tool is missing (scripts/setup.sh)" >&2; exit 1; }
 done
 
