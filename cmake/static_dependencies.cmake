@@ -86,3 +86,9 @@ target_link_libraries(PkgConfig::CURL INTERFACE ${STATICGATE_STATIC_PREFIX}/lib/
 staticgate_static_archive(STATICGATE_PUGIXML_ARCHIVE pugixml)
 add_library(pugixml::pugixml INTERFACE IMPORTED)
 target_link_libraries(pugixml::pugixml INTERFACE ${STATICGATE_PUGIXML_ARCHIVE})
+
+# CMake names each archive once on the link line, where a target first needs it, and libcurl.a
+# lands after OpenSSL and c-ares there; a one-pass static link then misses their symbols. So
+# the archives others depend on are named again at the very end of every link.
+string(JOIN " " CMAKE_CXX_STANDARD_LIBRARIES ${CMAKE_CXX_STANDARD_LIBRARIES} ${STATICGATE_CARES_ARCHIVE}
+       ${OPENSSL_SSL_LIBRARY} ${OPENSSL_CRYPTO_LIBRARY} ${STATICGATE_Z_ARCHIVE} -ldl -pthread)

@@ -160,7 +160,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTATICGATE_ST
 # glibc's "statically linked applications requires at runtime the shared libraries" warnings
 # name the NSS functions still linked in: kept for review.
 ninja -C "$build" -j"$jobs" staticgate lambda_echo 2>&1 | tee "$build/link.log"
-grep -o "Using '[a-z_]*' in statically linked" "$build/link.log" | sort -u >"$out/nss-warnings.txt" || true
+sed -n "s/.*Using '\([a-z_]*\)' in statically linked.*/\1/p" "$build/link.log" | sort -u >"$out/nss-warnings.txt" || true
 
 cp "$build/staticgate" "$out/bootstrap"
 cp "$build/tests/lambda_echo" "$out/lambda_echo"
