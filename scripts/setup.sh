@@ -20,6 +20,8 @@ packages=(
   awscli
   # benchmark
   wrk iperf3
+  # the static AWS Lambda build, scripts/build-lambda.sh (apt-get source, curl's configure, the zip)
+  dpkg-dev make patch file zip
 )
 
 missing=()

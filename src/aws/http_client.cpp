@@ -147,6 +147,7 @@ http_result http_client::send(const outgoing_request& request) {
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
   if (!o.user_agent.empty()) curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str());
   if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (!o.use_environment_proxy) curl_easy_setopt(h, CURLOPT_PROXY, "");  // "": no proxy at all
   if (request.method == "GET" && request.body.empty()) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "HEAD") {

@@ -27,6 +27,9 @@ struct http_client_options {
   std::chrono::milliseconds timeout{30000};         // whole request, connect included
   std::string user_agent = "staticgate";
   std::string ca_file;  // empty: the system's CA bundle
+  // false: never go through a proxy, whatever http_proxy/ALL_PROXY say (local endpoints
+  // such as the Lambda Runtime API).
+  bool use_environment_proxy = true;
 };
 
 struct outgoing_request {
