@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything staticgate needs to build, test and benchmark, from
-# Debian 12's packages. Idempotent: does nothing when all are present.
+# Debian 12's packages (and one npm package). Idempotent: does nothing when all are present.
 set -euo pipefail
 
 packages=(
@@ -23,6 +23,22 @@ packages=(
   # the static AWS Lambda build, scripts/build-lambda.sh (apt-get source, curl's configure, the zip)
   dpkg-dev make patch file zip
 )
+
+# The S3 emulator tests/integration/test_s3_state_store.py runs: s3rver from npm, pinned by
+# tests/integration/s3/package-lock.json, installed into build/npm/s3 (node and npm come with
+# the machine image). Reinstalled only when the lock file changed since the last good install.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+s3_peer_src="$root/tests/integration/s3"
+s3_peer_dir="$root/build/npm/s3"
+if ! cmp -s "$s3_peer_src/package-lock.json" "$s3_peer_dir/.installed-package-lock.json" ||
+   [ ! -f "$s3_peer_dir/node_modules/s3rver/bin/s3rver.js" ]; then
+  command -v npm >/dev/null || { echo "setup: npm not found (needed for the S3 emulator s3rver)" >&2; exit 1; }
+  echo "setup: installing the S3 emulator (npm ci) into $s3_peer_dir"
+  mkdir -p "$s3_peer_dir"
+  cp "$s3_peer_src/package.json" "$s3_peer_src/package-lock.json" "$s3_peer_dir/"
+  npm ci --ignore-scripts --no-audit --no-fund --prefix "$s3_peer_dir" >/dev/null
+  cp "$s3_peer_src/package-lock.json" "$s3_peer_dir/.installed-package-lock.json"
+fi
 
 missing=()
 for p in "${packages[@]}"; do
