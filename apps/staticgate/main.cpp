@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <mutex>
@@ -17,6 +18,11 @@
 #include "config/load.hpp"
 #include "admin/admin_server.hpp"
 #include "admin/status_client.hpp"
+#include "aws/aws_commands.hpp"
+#include "aws/aws_runtime.hpp"
+#include "aws/discovery_backends.hpp"
+#include "aws/elastic_ip_keeper.hpp"
+#include "aws/lambda_function.hpp"
 #include "discovery/discovery_service.hpp"
 #include "discovery/sync_command.hpp"
 #include "discovery/sync_report_format.hpp"
@@ -100,6 +106,17 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
   if (workers == 0) workers = std::max(1u, std::thread::hardware_concurrency());
 
   try {
+    // AWS mode: one credential chain and client set for the NLB target groups, S3 state,
+    // CloudWatch and the Elastic IP keeper. Changing [aws] takes a restart.
+    std::shared_ptr<aws::aws_runtime> aws_side;
+    if (aws::uses_aws(cfg)) {
+      std::string error;
+      aws_side = aws::aws_runtime::create(cfg, error);
+      if (!aws_side) {
+        spdlog::critical("{}", error);
+        return 1;
+      }
+    }
     // DNS discovery first: the targets its saved state holds are in the data plane from the start.
     ingress::server* gateway = nullptr;
     std::unique_ptr<discovery::discovery_service> discovery_sync;
@@ -111,7 +128,8 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
           },
           [&gateway](std::vector<ingress::discovery_name_snapshot> status) {
             if (gateway) gateway->set_discovery_status(std::move(status));
-          });
+          },
+          aws_side ? aws::make_discovery_backends(aws_side, cfg, false) : discovery::backends{});
     }
     ingress::server server(cfg, workers, discovery_sync ? discovery_sync->restored() : discovery::discovered_addresses{});
     gateway = &server;
@@ -164,9 +182,13 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
       spdlog::info("admin endpoint on http://{}/ (/metrics, /healthz, /api/v1/status)",
                    admin_endpoint->local_endpoint().to_string());
     }
+    std::unique_ptr<aws::elastic_ip_keeper> elastic_ips;
+    if (aws_side && !cfg.aws.elastic_ips.empty())
+      elastic_ips = std::make_unique<aws::elastic_ip_keeper>(aws_side, cfg.aws.elastic_ips);
     server.start();
     if (egress_proxy) egress_proxy->start();
     if (discovery_sync) discovery_sync->start();
+    if (elastic_ips) elastic_ips->start();
     while (true) {
       int sig = 0;
       sigwait(&signals, &sig);
@@ -179,6 +201,7 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
       break;
     }
     if (discovery_sync) discovery_sync->stop();
+    if (elastic_ips) elastic_ips->stop();
     drain(server, egress_proxy.get(), current_cfg.global.shutdown_grace, signals);
     if (admin_endpoint) admin_endpoint->stop();
     if (egress_proxy) egress_proxy->stop();
@@ -194,6 +217,12 @@ int run(const std::string& path, unsigned workers_flag, const std::string& log_l
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Inside AWS Lambda (the binary renamed `bootstrap`, started without arguments): serve
+  // invocations, each one `sync --once` plus one Elastic IP reconcile.
+  if (const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API"); api && *api && argc == 1) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("staticgate"));
+    return aws::run_lambda_function(aws::lambda_config_path());
+  }
   CLI::App app{"staticgate: fixed IP addresses for applications whose addresses change"};
   app.require_subcommand(1);
 
@@ -231,6 +260,19 @@ int main(int argc, char** argv) {
       "Exit status: 0 ok; 1 a lookup failed (nothing changed for that name) or state could not be saved;\n"
       "2 bad config or no discovery group; 3 the circuit breaker deferred deregistrations.");
 
+  auto* aws_cmd = app.add_subcommand("aws", "AWS mode tools: the IAM policy a config needs, the Elastic IP reconciler");
+  aws_cmd->require_subcommand(1);
+  std::string aws_path;
+  auto* iam_cmd = aws_cmd->add_subcommand("iam-policy", "print the least-privilege IAM policy for a config");
+  iam_cmd->add_option("-c,--config", aws_path, "TOML config file")->required();
+  bool reconcile_dry_run = false, reconcile_json = false;
+  auto* reconcile_cmd = aws_cmd->add_subcommand(
+      "reconcile", "associate each [[aws.elastic_ip]] binding's Elastic IPs with its Lambda interfaces, once");
+  reconcile_cmd->add_option("-c,--config", aws_path, "TOML config file")->required();
+  reconcile_cmd->add_flag("--dry-run", reconcile_dry_run, "print the plan, change nothing");
+  reconcile_cmd->add_flag("--json", reconcile_json, "print JSON instead of text");
+  reconcile_cmd->footer("Exit status: 0 ok; 1 an AWS call failed or interfaces are left without an address; 2 bad config or credentials.");
+
   auto* print_cmd = app.add_subcommand("print-default-config", "print the embedded default config");
   auto* version_cmd = app.add_subcommand("version", "print the version");
   std::string hash_user;
@@ -256,7 +298,15 @@ int main(int argc, char** argv) {
     spdlog::set_default_logger(spdlog::stderr_color_mt("staticgate"));
     spdlog::set_level(spdlog::level::from_str(result.value->global.log_level));
     if (sync_json) spdlog::set_level(spdlog::level::warn);
-    return discovery::run_sync_once(*result.value, sync_dry_run, sync_json, std::cout, std::cerr);
+    return aws::run_sync_once_with_aws(*result.value, sync_dry_run, sync_json, std::cout, std::cerr);
+  }
+  if (iam_cmd->parsed() || reconcile_cmd->parsed()) {
+    auto result = config::load_file(aws_path);
+    if (!report(result)) return aws::aws_command_usage_error;
+    if (iam_cmd->parsed()) return aws::run_iam_policy_command(*result.value, std::cout, std::cerr);
+    spdlog::set_default_logger(spdlog::stderr_color_mt("staticgate"));
+    spdlog::set_level(reconcile_json ? spdlog::level::warn : spdlog::level::from_str(result.value->global.log_level));
+    return aws::run_reconcile_command(*result.value, reconcile_dry_run, reconcile_json, std::cout, std::cerr);
   }
   if (status_cmd->parsed()) return admin::run_status_command(admin_address, status_json, std::cout, std::cerr);
   if (reload_cmd->parsed()) return admin::run_reload_command(admin_address, std::cout, std::cerr);

@@ -17,6 +17,10 @@ class credential_provider {
   // Credentials valid for signing now, refreshed first when due. nullopt with `error` when none
   // can be had (the error never contains a secret). Thread-safe; may block on a refresh.
   virtual std::optional<credentials> get(std::string& error) = 0;
+  // AWS refused the credentials as expired (ExpiredToken) although they looked valid: a role
+  // session revoked or shortened, a clock that ran behind. Forget them so the next get()
+  // fetches anew. Providers of fixed keys have nothing to forget.
+  virtual void invalidate() {}
 };
 
 // Always the same credentials (environment keys, a profile's static keys, tests).

@@ -103,4 +103,10 @@ void refreshing_credential_provider::apply(std::optional<credentials> fetched, s
                                                  : now + options_.mandatory_retry;
 }
 
+void refreshing_credential_provider::invalidate() {
+  std::lock_guard lock(mutex_);
+  cached_.reset();
+  next_attempt_ = {};
+}
+
 }  // namespace staticgate::aws

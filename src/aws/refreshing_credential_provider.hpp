@@ -43,6 +43,7 @@ class refreshing_credential_provider final : public credential_provider {
   explicit refreshing_credential_provider(credential_fetch_fn fetch, refresh_options options = {});
 
   std::optional<credentials> get(std::string& error) override;
+  void invalidate() override;
 
   // The last fetch failure since the last success ("" if none), for status pages.
   std::string last_error() const;

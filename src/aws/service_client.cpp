@@ -58,7 +58,29 @@ call_result service_client::call(std::string_view action, std::string_view versi
 
 call_result service_client::send(const outgoing_request& request) { return run(request); }
 
+namespace {
+
+bool is_expired_token(const std::optional<aws_error>& error) {
+  return error && (error->code == "ExpiredToken" || error->code == "ExpiredTokenException");
+}
+
+}  // namespace
+
 call_result service_client::run(const outgoing_request& request) {
+  call_result out = run_once(request);
+  // AWS says the credentials expired although the provider thought them valid (a session
+  // revoked or cut short, clock skew): fetch new ones and try once more, as the SDKs do,
+  // instead of failing the call.
+  if (!out.ok && is_expired_token(out.error) && credentials_) {
+    credentials_->invalidate();
+    const int earlier = out.attempts;
+    out = run_once(request);
+    out.attempts += earlier;
+  }
+  return out;
+}
+
+call_result service_client::run_once(const outgoing_request& request) {
   call_result out;
   std::string error;
   auto first = credentials_ ? credentials_->get(error) : std::optional<credentials>{};

@@ -63,6 +63,7 @@ class service_client {
 
  private:
   call_result run(const outgoing_request& request);
+  call_result run_once(const outgoing_request& request);
 
   endpoint endpoint_;
   std::shared_ptr<credential_provider> credentials_;

@@ -65,6 +65,17 @@ TEST(refreshing_provider, fetches_on_first_use_and_caches) {
   EXPECT_EQ(f.fetch.calls, 1);
 }
 
+TEST(refreshing_provider, invalidate_makes_the_next_get_fetch_even_long_before_expiry) {
+  fixture f;
+  f.fetch.answers = {expiring("A", t0 + 1h), expiring("B", t0 + 1h)};
+  auto provider = f.make();
+  std::string error;
+  EXPECT_EQ(provider.get(error)->access_key_id, "A");
+  provider.invalidate();  // AWS answered ExpiredToken for A
+  EXPECT_EQ(provider.get(error)->access_key_id, "B");
+  EXPECT_EQ(f.fetch.calls, 2);
+}
+
 TEST(refreshing_provider, first_fetch_failure_is_an_error) {
   fixture f;
   f.fetch.answers = {std::nullopt};

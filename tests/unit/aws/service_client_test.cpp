@@ -133,3 +133,48 @@ TEST(ServiceClient, RestCallsCarryThePayloadHashForS3) {
             std::string::npos);
   ASSERT_NE(aws::find_header(r.response.headers, "etag"), nullptr);
 }
+
+namespace {
+
+// Hands out AKID1 until invalidated, then AKID2.
+class rotating_provider : public aws::credential_provider {
+ public:
+  std::optional<aws::credentials> get(std::string&) override {
+    return aws::credentials{.access_key_id = invalidated ? "AKIDSECOND" : "AKIDFIRST", .secret_access_key = "s",
+                            .session_token = "t", .expiration = std::nullopt, .source = "test"};
+  }
+  void invalidate() override { ++invalidated; }
+  int invalidated = 0;
+};
+
+const char* expired_token =
+    "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the "
+    "request is expired</Message></Error><RequestId>r-2</RequestId></ErrorResponse>";
+
+}  // namespace
+
+TEST(ServiceClient, AnExpiredTokenAnswerFetchesNewCredentialsAndTriesOnceMore) {
+  scripted_server server({respond(403, expired_token), respond(200, "<ok/>")});
+  auto provider = std::make_shared<rotating_provider>();
+  aws::service_client client(aws::endpoint_for("elasticloadbalancing", "eu-west-1", server.url("")), provider,
+                             no_sleep());
+  const auto r = client.call("DescribeTargetHealth", "2015-12-01", {{"TargetGroupArn", "arn"}});
+  ASSERT_TRUE(r.ok) << r.describe();
+  EXPECT_EQ(provider->invalidated, 1);
+  EXPECT_EQ(r.attempts, 2);
+  ASSERT_EQ(server.requests().size(), 2u);
+  EXPECT_NE(server.requests()[0].find("Credential=AKIDFIRST/"), std::string::npos);
+  EXPECT_NE(server.requests()[1].find("Credential=AKIDSECOND/"), std::string::npos);
+}
+
+TEST(ServiceClient, ASecondExpiredTokenAnswerIsTheCallsError) {
+  scripted_server server({respond(403, expired_token), respond(403, expired_token), respond(200, "<ok/>")});
+  auto provider = std::make_shared<rotating_provider>();
+  aws::service_client client(aws::endpoint_for("elasticloadbalancing", "eu-west-1", server.url("")), provider,
+                             no_sleep());
+  const auto r = client.call("DescribeTargetHealth", "2015-12-01", {{"TargetGroupArn", "arn"}});
+  ASSERT_FALSE(r.ok);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->code, "ExpiredToken");
+  EXPECT_EQ(server.requests().size(), 2u);
+}
