@@ -93,6 +93,14 @@ int run_lambda_function(const std::string& config_path) {
     return 1;
   }
   const auto& cfg = *loaded.value;
+  if (discovery::has_discovery(cfg) && cfg.aws.state_bucket.empty()) {
+    // A sandbox's disk does not outlive it: state files would be forgotten between
+    // invocations, and with them every pending deregistration.
+    const std::string why = "discovery in Lambda needs its state in S3: add [aws.state] bucket = \"...\"";
+    spdlog::critical("lambda: {}", why);
+    lambda::report_init_error(*options, "ConfigError", why);
+    return 1;
+  }
   auto runtime = aws_runtime::create(cfg, error);
   if (!runtime) {
     spdlog::critical("lambda: {}", error);

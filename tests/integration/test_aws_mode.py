@@ -448,3 +448,19 @@ def test_as_a_lambda_function_each_invocation_syncs_and_reconciles(dns, aws, s3,
             text = out.decode(errors="replace")
             for marker in h.SANITIZER_MARKERS:
                 assert marker not in text, text[-5000:]
+
+
+def test_as_a_lambda_function_discovery_without_s3_state_is_an_init_error(aws, staticgate_bin, tmp_path):
+    from lambda_runtime_api import LambdaRuntimeApi
+    arn = create_target_group(aws)
+    path = write(tmp_path, sync_config("127.0.0.1:53", arn, tmp_path), aws_toml(aws))
+    api = LambdaRuntimeApi()
+    try:
+        env = env_for(aws, {"AWS_LAMBDA_RUNTIME_API": api.address, "STATICGATE_CONFIG": str(path)})
+        out = subprocess.run([staticgate_bin], env=env, capture_output=True, text=True, timeout=60)
+        assert out.returncode != 0
+        init = api.wait_init_error(timeout=5)
+        assert init.error_type == "ConfigError" and "[aws.state]" in init.json()["errorMessage"]
+        assert "Sanitizer" not in out.stderr
+    finally:
+        api.close()
