@@ -19,6 +19,7 @@ import signal
 
 import pytest
 
+import dns_server
 import sg_helpers as h
 
 # Many tests hold hundreds of sockets; use the hard limit.
@@ -174,3 +175,21 @@ def simple_gate(ports, staticgate):
         return sg, (host, port)
 
     return start
+
+
+@pytest.fixture
+def dns():
+    """Factory: dns(addresses, **kw) starts a PowerDNS that answers like an ALB
+    (dns_server.DnsServer); stopped at teardown."""
+    started = []
+
+    def start(addresses, **kw):
+        d = dns_server.DnsServer(addresses, **kw)
+        d.start()
+        started.append(d)
+        return d
+
+    yield start
+    for d in started:
+        d.close()
+

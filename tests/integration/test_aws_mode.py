@@ -37,21 +37,6 @@ def pool(n: int, third: int = 9) -> list[str]:
 
 
 @pytest.fixture
-def dns():
-    started = []
-
-    def start(addresses, **kw):
-        d = dns_server.DnsServer(addresses, **kw)
-        d.start()
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.close()
-
-
-@pytest.fixture
 def aws():
     with FakeAws(settings=Settings(target_initial_seconds=0.5, target_draining_seconds=1.0)) as fake:
         # One key pair for every service: s3rver knows only S3RVER/S3RVER, so the fake learns it too.

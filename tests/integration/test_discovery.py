@@ -26,21 +26,6 @@ def pool(third: int, n: int) -> list[str]:
     return [f"127.0.{third}.{i}" for i in range(1, n + 1)]
 
 
-@pytest.fixture
-def dns():
-    started = []
-
-    def start(addresses, **kw):
-        d = dns_server.DnsServer(addresses, **kw)
-        d.start()
-        started.append(d)
-        return d
-
-    yield start
-    for d in started:
-        d.close()
-
-
 def discovery_config(listen, dns_server_addr, port, state_dir, interval="60s", misses=3, extra=None, admin=None,
                      group=None):
     d = {"names": ["alb.test"], "port": port, "name_servers": [dns_server_addr], "interval": interval,
