@@ -52,7 +52,7 @@ lambda::invocation_result handle(const config::config& cfg, const std::shared_pt
       options.dry_run = dry_run;
       auto result = reconcile_eip_binding(*ec2, binding, options);
       if (result.error_count() > 0 || !result.plan.interfaces_without_address.empty())
-        failures.push_back("elastic ip " + binding.name + ": " + result.summary());
+        failures.push_back("elastic ip " + result.summary());
       bindings.push_back(eip_result_to_json(result));
     }
     response["elastic_ips"] = std::move(bindings);
