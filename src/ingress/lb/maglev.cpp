@@ -120,7 +120,10 @@ std::optional<std::size_t> maglev::pick(std::uint64_t client_key,
   if (slots.empty()) return std::nullopt;
   const auto usable = [&](std::uint32_t t) { return t < available.size() && available[t]; };
 
-  std::uint64_t h = client_key;
+  // Mixed first: client keys are FNV-1a of the address bytes (endpoint::address_hash), not
+  // the well-mixed hash the modulo below assumes; neighbouring addresses then spread as
+  // evenly as random ones.
+  std::uint64_t h = maglev_hash::splitmix64(client_key);
   std::uint32_t t = slots[h % slots.size()];
   if (usable(t)) return t;
   for (int attempt = 0; attempt < rehash_attempts; ++attempt) {
