@@ -254,7 +254,8 @@ def test_run_feeds_the_target_group_with_short_lived_container_credentials(dns, 
             return json.loads(r.read())
 
     wait_for(lambda: registered(aws, arn) == set(addresses), 20, "first registration")
-    (status,) = api("/api/v1/discovery")
+    # The status is published when the run has finished, just after the AWS calls.
+    (status,) = wait_for(lambda: api("/api/v1/discovery"), 10, "the first run's status")
     assert status["external_target"] == arn
     name_server.set_pool(addresses[:5])
     wait_for(lambda: registered(aws, arn) == set(addresses[:5]), 30, "deregistration after 2 missed runs")
