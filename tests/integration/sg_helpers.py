@@ -674,6 +674,18 @@ class Staticgate:
         assert rc == 0, f"staticgate exit code {rc} (expected 0); stderr:\n{self.stderr()}"
 
 
+def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
+    """Polls predicate() every 50 ms until it returns something truthy (returned), or fails
+    after `timeout` seconds naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def parse_addr(text: str):
     """'127.0.0.1:80' / '[::1]:80' -> (host, port)."""
     host, _, port = text.rpartition(":")

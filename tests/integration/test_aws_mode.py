@@ -253,31 +253,21 @@ def test_run_feeds_the_target_group_with_short_lived_container_credentials(dns, 
         with urllib.request.urlopen(f"http://{h.fmt_addr(*admin)}{path}", timeout=10) as r:
             return json.loads(r.read())
 
-    wait_for(lambda: registered(aws, arn) == set(addresses), 20, "first registration")
+    h.wait_for(lambda: registered(aws, arn) == set(addresses), 20, "first registration")
     # The status is published when the run has finished, just after the AWS calls.
-    (status,) = wait_for(lambda: api("/api/v1/discovery"), 10, "the first run's status")
+    (status,) = h.wait_for(lambda: api("/api/v1/discovery"), 10, "the first run's status")
     assert status["external_target"] == arn
     name_server.set_pool(addresses[:5])
-    wait_for(lambda: registered(aws, arn) == set(addresses[:5]), 30, "deregistration after 2 missed runs")
+    h.wait_for(lambda: registered(aws, arn) == set(addresses[:5]), 30, "deregistration after 2 missed runs")
     # Keep running past the first credentials' expiry: every call still signed with valid keys.
     time.sleep(max(0.0, 22.0 - (time.monotonic() - started)))
-    wait_for(lambda: len({c["access_key_id"] for c in aws.calls(service="elbv2")}) >= 2, 20, "a second key in use")
+    h.wait_for(lambda: len({c["access_key_id"] for c in aws.calls(service="elbv2")}) >= 2, 20, "a second key in use")
     failures = [c for c in aws.calls() if c["error"] in ("ExpiredToken", "InvalidClientTokenId", "SignatureDoesNotMatch")]
     assert failures == []
     assert api("/api/v1/discovery")[0]["target_failures"] == 0
     metrics = urllib.request.urlopen(f"http://{h.fmt_addr(*admin)}/metrics", timeout=10).read().decode()
     assert f'staticgate_discovery_target_group_failures_total{{target_group="nlb",name="{NAME}",aws_target_group="{arn}"}} 0' in metrics
     assert metric_values(aws, "LoadBalancerIPCount", LoadBalancerName=NAME)[-1] == 5.0
-
-
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 FUNCTION = "vendor-webhooks"
@@ -349,13 +339,13 @@ def test_run_moves_elastic_ips_within_one_interval_when_interfaces_are_replaced(
     cfg = {"global": {"workers": 1, "log_level": "info"}, "admin": {"listen": h.fmt_addr(*admin)}}
     staticgate(cfg, ready_addrs=[admin], extra_config=aws_toml(aws, namespace=None, elastic_ips=[binding]),
                env=env_for(aws))
-    wait_for(lambda: set(addresses_on_interfaces(aws).values()) == lambda_interfaces(aws), 15, "first association")
+    h.wait_for(lambda: set(addresses_on_interfaces(aws).values()) == lambda_interfaces(aws), 15, "first association")
     # One interface replaced (Lambda recreates it, e.g. after a subnet's interface was deleted).
     (victim,) = [i for i, eni in addresses_on_interfaces(aws).items()][:1]
     eni = addresses_on_interfaces(aws)[victim]
     aws.ec2.delete_interface(eni)
     aws.ec2.create_lambda_interface(FUNCTION, SUBNETS[0], GROUPS)
-    wait_for(lambda: set(addresses_on_interfaces(aws).values()) == lambda_interfaces(aws)
+    h.wait_for(lambda: set(addresses_on_interfaces(aws).values()) == lambda_interfaces(aws)
              and len(addresses_on_interfaces(aws)) == 2, 10, "address moved to the new interface")
 
 

@@ -54,16 +54,6 @@ def discovery_status(admin):
     return entry
 
 
-def wait_for(predicate, timeout=15.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def targets(admin):
     (group,) = api(admin, "/api/v1/target_groups")
     return {t["address"]: t for t in group["targets"]}
@@ -92,7 +82,7 @@ def test_pool_of_40_is_registered_after_one_run_and_every_backend_gets_traffic(
     cfg = discovery_config(h.fmt_addr(*listen), name_server.server, up.ports[addresses[0]], tmp_path / "state",
                            admin=admin)
     staticgate(cfg)
-    status = wait_for(lambda: (s := discovery_status(admin))["runs"] >= 1 and s, what="first run")
+    status = h.wait_for(lambda: (s := discovery_status(admin))["runs"] >= 1 and s, what="first run")
     assert status["runs"] == 1  # interval 60s: this is the immediate first run
     assert status["addresses"] == 40 and status["registrations"] == 40
     assert sorted(targets(admin)) == sorted(up.targets)
@@ -140,11 +130,11 @@ def test_running_gateway_drains_a_removed_target_and_serves_the_rest(dns, nginx,
     cfg = discovery_config(h.fmt_addr(*listen), name_server.server, up.ports[addresses[0]], tmp_path / "state",
                            interval="300ms", misses=2, admin=admin)
     staticgate(cfg)
-    wait_for(lambda: len(targets(admin)) == 4, what="4 targets")
+    h.wait_for(lambda: len(targets(admin)) == 4, what="4 targets")
     held = h.connect(listen)  # an established connection to some target
     name_server.set_pool(addresses[:3])
     runs_before = discovery_status(admin)["runs"]
-    wait_for(lambda: len(targets(admin)) == 3, timeout=20, what="deregistration")
+    h.wait_for(lambda: len(targets(admin)) == 3, timeout=20, what="deregistration")
     status = discovery_status(admin)
     assert status["deregistrations"] == 1
     assert status["runs"] - runs_before >= 2  # never before the second missed run
@@ -153,7 +143,7 @@ def test_running_gateway_drains_a_removed_target_and_serves_the_rest(dns, nginx,
     held.close()
     # New capacity is taken on at the next run.
     name_server.set_pool(addresses)
-    wait_for(lambda: len(targets(admin)) == 4, what="re-registration")
+    h.wait_for(lambda: len(targets(admin)) == 4, what="re-registration")
 
 
 def test_dns_down_deregisters_nothing_and_restart_resumes_from_state(dns, nginx, ports, staticgate, tmp_path):
@@ -166,9 +156,9 @@ def test_dns_down_deregisters_nothing_and_restart_resumes_from_state(dns, nginx,
     cfg = discovery_config(h.fmt_addr(*listen), name_server.server, up.ports[addresses[0]], state,
                            interval="200ms", misses=2, admin=admin)
     sg = staticgate(cfg)
-    wait_for(lambda: len(targets(admin)) == 6, what="6 targets")
+    h.wait_for(lambda: len(targets(admin)) == 6, what="6 targets")
     name_server.stop()
-    wait_for(lambda: discovery_status(admin)["failed_runs"] >= 4, what="failed runs")
+    h.wait_for(lambda: discovery_status(admin)["failed_runs"] >= 4, what="failed runs")
     status = discovery_status(admin)
     assert status["addresses"] == 6 and status["pending"] == 0 and status["deregistrations"] == 0
     assert sum(status["lookup_failures"].values()) > 0, status
@@ -185,14 +175,14 @@ def test_dns_down_deregisters_nothing_and_restart_resumes_from_state(dns, nginx,
     # Pending counters survive a restart too: shrink the pool, let one miss count, restart.
     name_server.start()
     name_server.set_pool(addresses[:5])
-    wait_for(lambda: discovery_status(admin)["pending"] == 1, what="one pending address")
+    h.wait_for(lambda: discovery_status(admin)["pending"] == 1, what="one pending address")
     assert sg2.stop() == 0
     saved = json.loads(next(state.iterdir()).read_text())
     assert list(saved["pending"]) == [addresses[5]]
     misses = saved["pending"][addresses[5]]["misses"]
     assert misses == 1
     sg3 = staticgate(cfg)
-    wait_for(lambda: discovery_status(admin)["deregistrations"] == 1, what="deregistration after restart")
+    h.wait_for(lambda: discovery_status(admin)["deregistrations"] == 1, what="deregistration after restart")
     assert discovery_status(admin)["runs"] == 1  # the second miss came from the first run after restart
     assert sg3.stop() == 0
 
@@ -275,10 +265,10 @@ def test_a_new_address_is_forwarded_to_within_interval_plus_one_second(dns, ngin
     cfg = discovery_config(h.fmt_addr(*listen), name_server.server, up.ports[addresses[0]], tmp_path / "state",
                            interval="1s", admin=admin)
     staticgate(cfg)
-    wait_for(lambda: len(targets(admin)) == 2, what="2 targets")
+    h.wait_for(lambda: len(targets(admin)) == 2, what="2 targets")
     name_server.set_pool(addresses)
     added = time.monotonic()
-    wait_for(lambda: h.backend_name(listen) == f"backend-{addresses[2]}", timeout=10, what="traffic to the new address")
+    h.wait_for(lambda: h.backend_name(listen) == f"backend-{addresses[2]}", timeout=10, what="traffic to the new address")
     # Not a timing assertion on the machine's speed: the bound is the configured interval plus
     # a generous margin for a loaded test machine.
     assert time.monotonic() - added < 1.0 + 5.0
